@@ -1,0 +1,28 @@
+/** Unit specs sit beside the code in src/; end-to-end suites in test/ run the built service. */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const jose = ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs' } }];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      transform: { '^.+\\.ts$': tsJest, '^.+\\.js$': jose },
+      // jose ships ES modules only; Jest's CommonJS runtime needs it transformed.
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest, '^.+\\.js$': jose },
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,49 @@
+/** How a domain failure maps onto HTTP; the exception filter owns the mapping to status codes. */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many_requests'
+  | 'unavailable';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * The base of every domain's own error type. Services throw these and stay free of HTTP;
+ * `code` is stable and machine-readable, `message` is for people and never holds a secret.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: ErrorKind,
+    message: string,
+    /** Extra, non-secret facts for the caller, such as the id of a conflicting record. */
+    readonly details?: Record<string, unknown>,
+    /** Seconds after which a retry may succeed (sent as `Retry-After`). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that failed validation, field by field. */
+export class ValidationFailedError extends DomainError {
+  constructor(readonly problems: FieldProblem[]) {
+    super(
+      'validation_failed',
+      'invalid',
+      problems.length === 1 ? problems[0].message : `${problems.length} fields are invalid: ${problems.map((p) => p.field).join(', ')}`,
+      { errors: problems },
+    );
+  }
+
+  static field(field: string, message: string): ValidationFailedError {
+    return new ValidationFailedError([{ field, message }]);
+  }
+}

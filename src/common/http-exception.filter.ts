@@ -1,0 +1,110 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorKind } from './domain-error';
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** Fastify's own codes for requests it refuses before a handler runs. */
+const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', message: 'The request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'empty_body', message: 'The request body is empty but Content-Type says JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body_too_large', message: 'The request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Unsupported Content-Type; send application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_content_length', message: 'Content-Length does not match the body' },
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  requestId?: string;
+  [detail: string]: unknown;
+}
+
+/**
+ * Shapes every error response the same way: `{ statusCode, code, message, requestId, ...details }`.
+ * Unknown errors become a bare 500 whose details go only to the log, never to the caller.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const body = this.toBody(exception);
+    body.requestId = request?.id;
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+    }
+    if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
+      this.logger.error({ err: exception, requestId: request?.id }, 'unhandled error');
+    }
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: STATUS_BY_KIND[exception.kind], code: exception.code, message: exception.message, ...exception.details };
+    }
+    // Nest wraps Fastify's own refusals (malformed JSON, body too large) in an HttpException.
+    const fastify = fastifyError(exception instanceof HttpException ? exception.cause : exception);
+    if (fastify) return fastify;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'string') return { statusCode: status, code: codeForStatus(status), message: response };
+      // Keep structured bodies (such as a failed health check's details) but in our shape.
+      const { message, error: _error, statusCode: _statusCode, ...details } = response as Record<string, unknown>;
+      return { ...details, statusCode: status, code: codeForStatus(status), message: typeof message === 'string' ? message : exception.message };
+    }
+    return { statusCode: 500, code: 'internal_error', message: 'Internal server error' };
+  }
+}
+
+function fastifyError(exception: unknown): ErrorBody | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { code, statusCode } = exception as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  const known = FASTIFY_CODES[code];
+  return {
+    statusCode,
+    code: known?.code ?? codeForStatus(statusCode),
+    message: known?.message ?? 'The request could not be read',
+  };
+}
+
+function codeForStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'body_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'too_many_requests';
+    case 503:
+      return 'unavailable';
+    default:
+      return status >= 500 ? 'internal_error' : 'bad_request';
+  }
+}

@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { runMigrationsExclusively } from './migrations';
+
+/**
+ * The application's connection pool. The URL is resolved before Nest starts, because the
+ * embedded database (when DATABASE_URL is unset) must be up before the pool and outlive it.
+ * Migrations run here, before any other module initialises and finds its tables missing.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...buildDataSourceOptions({ url: databaseUrl, poolSize: config.database.poolSize }),
+            // Nest's default of nine retries would hide a wrong DATABASE_URL for half a minute.
+            retryAttempts: 2,
+            retryDelay: 1000,
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (config.database.migrationsRun) await runMigrationsExclusively(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ShutdownState } from './shutdown-state';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly shutdown: ShutdownState,
+  ) {}
+
+  /** The process is up and its event loop answers; nothing else is checked. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Ready for traffic: the database answers and no shutdown is under way. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => {
+        const lifecycle = this.indicators.check('lifecycle');
+        return this.shutdown.shuttingDown ? lifecycle.down({ message: 'shutting down' }) : lifecycle.up();
+      },
+      () => this.database.pingCheck('database').withTimeout(2000),
+    ]);
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ENVIRONMENTS, TENANT_STATUSES } from '../tenant.entity';
+import type { Environment, TenantStatus } from '../tenant.entity';
+
+export class TenantDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ example: 'C1234567890', description: 'Normalised TIN' })
+  tin!: string;
+
+  @ApiProperty({ nullable: true, type: String, example: '201901234567' })
+  brn!: string | null;
+
+  @ApiProperty({ enum: ENVIRONMENTS })
+  environment!: Environment;
+
+  @ApiProperty({ enum: TENANT_STATUSES })
+  status!: TenantStatus;
+
+  @ApiProperty()
+  createdAt!: string;
+
+  @ApiProperty()
+  updatedAt!: string;
+}
+
+export class TenantPageDto {
+  @ApiProperty({ type: [TenantDto] })
+  items!: TenantDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}

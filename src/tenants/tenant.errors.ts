@@ -1,0 +1,21 @@
+import { DomainError, ErrorKind } from '../common/domain-error';
+
+export enum TenantErrorCode {
+  NotFound = 'tenant_not_found',
+  TinTaken = 'tenant_tin_taken',
+}
+
+const KIND: Record<TenantErrorCode, ErrorKind> = {
+  [TenantErrorCode.NotFound]: 'not_found',
+  [TenantErrorCode.TinTaken]: 'conflict',
+};
+
+export class TenantError extends DomainError {
+  constructor(code: TenantErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, KIND[code], message, details);
+  }
+
+  static notFound(id: string): TenantError {
+    return new TenantError(TenantErrorCode.NotFound, `Tenant ${id} does not exist`);
+  }
+}

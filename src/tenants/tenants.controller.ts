@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { UuidParam } from '../common/validators';
+import { CreateTenantDto } from './dto/create-tenant.dto';
+import { ListTenantsQuery } from './dto/list-tenants.query';
+import { TenantDto, TenantPageDto } from './dto/tenant.dto';
+import { UpdateTenantDto } from './dto/update-tenant.dto';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('tenants')
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: TenantDto })
+  create(@Body() body: CreateTenantDto): Promise<TenantDto> {
+    return this.tenants.create(body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: TenantPageDto })
+  list(@Query() query: ListTenantsQuery): Promise<TenantPageDto> {
+    return this.tenants.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: TenantDto })
+  get(@UuidParam() id: string): Promise<TenantDto> {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: TenantDto })
+  update(@UuidParam() id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
+    return this.tenants.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Soft-deleted; the TIN can be registered again' })
+  remove(@UuidParam() id: string): Promise<void> {
+    return this.tenants.remove(id);
+  }
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, IsNull, Repository } from 'typeorm';
+import { ValidationFailedError } from '../common/domain-error';
+import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { isUniqueViolation } from '../common/postgres-errors';
+import { CreateTenantDto } from './dto/create-tenant.dto';
+import { ListTenantsQuery } from './dto/list-tenants.query';
+import { TenantDto } from './dto/tenant.dto';
+import { UpdateTenantDto } from './dto/update-tenant.dto';
+import { Tenant } from './tenant.entity';
+import { TenantError, TenantErrorCode } from './tenant.errors';
+
+/** The partial unique index that keeps one live tenant per TIN and environment. */
+export const TENANT_TIN_INDEX = 'uq_tenants_environment_tin_live';
+
+type TenantCursor = { createdAt: string; id: string };
+
+const isTenantCursor = (value: unknown): value is TenantCursor =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as TenantCursor).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((value as TenantCursor).createdAt)) &&
+  typeof (value as TenantCursor).id === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((value as TenantCursor).id);
+
+@Injectable()
+export class TenantsService {
+  constructor(@InjectRepository(Tenant) private readonly tenants: Repository<Tenant>) {}
+
+  async create(input: CreateTenantDto): Promise<TenantDto> {
+    try {
+      const tenant = await this.tenants.save(
+        this.tenants.create({ name: input.name, tin: input.tin, brn: input.brn ?? null, environment: input.environment }),
+      );
+      return this.map(tenant);
+    } catch (error) {
+      if (isUniqueViolation(error, TENANT_TIN_INDEX)) throw await this.tinTaken(input.tin, input.environment);
+      throw error;
+    }
+  }
+
+  async list(query: ListTenantsQuery): Promise<Page<TenantDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const qb = this.tenants.createQueryBuilder('t').where('t.deleted_at IS NULL');
+    if (query.tin) qb.andWhere('t.tin = :tin', { tin: query.tin });
+    if (query.environment) qb.andWhere('t.environment = :environment', { environment: query.environment });
+    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+    if (query.cursor) {
+      const after = Cursor.decode(query.cursor, isTenantCursor);
+      qb.andWhere(
+        new Brackets((where) =>
+          where
+            .where('t.created_at > :afterCreatedAt')
+            .orWhere('(t.created_at = :afterCreatedAt AND t.id > :afterId)'),
+        ),
+        { afterCreatedAt: after.createdAt, afterId: after.id },
+      );
+    }
+    const rows = await qb.orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').limit(limit + 1).getMany();
+    return toPage(rows, limit, (row) => this.map(row), (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+  }
+
+  async get(id: string): Promise<TenantDto> {
+    return this.map(await this.findLive(id));
+  }
+
+  async update(id: string, changes: UpdateTenantDto): Promise<TenantDto> {
+    if (changes.name === undefined && changes.brn === undefined && changes.status === undefined) {
+      throw ValidationFailedError.field('body', 'nothing to update: give at least one of name, brn, status');
+    }
+    const tenant = await this.findLive(id);
+    if (changes.name !== undefined) tenant.name = changes.name;
+    if (changes.brn !== undefined) tenant.brn = changes.brn;
+    if (changes.status !== undefined) tenant.status = changes.status;
+    return this.map(await this.tenants.save(tenant));
+  }
+
+  /** Soft delete: the row stays for the audit trail, and its TIN can be registered again. */
+  async remove(id: string): Promise<void> {
+    const result = await this.tenants.update({ id, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
+    if (!result.affected) throw TenantError.notFound(id);
+  }
+
+  private async findLive(id: string): Promise<Tenant> {
+    const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
+    if (!tenant) throw TenantError.notFound(id);
+    return tenant;
+  }
+
+  private async tinTaken(tin: string, environment: string): Promise<TenantError> {
+    const existing = await this.tenants.findOneBy({ tin, environment: environment as Tenant['environment'], deletedAt: IsNull() });
+    return new TenantError(
+      TenantErrorCode.TinTaken,
+      `A tenant with TIN ${tin} already exists in ${environment}${existing ? `: ${existing.id}` : ''}`,
+      { existingTenantId: existing?.id ?? null },
+    );
+  }
+
+  private map(tenant: Tenant): TenantDto {
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      tin: tenant.tin,
+      brn: tenant.brn,
+      environment: tenant.environment,
+      status: tenant.status,
+      createdAt: tenant.createdAt.toISOString(),
+      updatedAt: tenant.updatedAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,140 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A service started from dist/ as its own process, the way an operator runs it. */
+export class ServiceProcess {
+  private output = '';
+  private exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string {
+    return this.output;
+  }
+
+  /** Parsed JSON log lines (non-JSON lines are skipped). */
+  logLines(): Array<Record<string, unknown>> {
+    return this.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Crash: SIGKILL, no shutdown hooks run. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
+  async waitUntil(path: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`${this.name} exited before it was ready:\n${this.output}`);
+      try {
+        const response = await fetch(`${this.url}${path}`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.output}`);
+  }
+}
+
+function spawnNode(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, 'dist', 'src', entry)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export interface BrokerOptions {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  /** Wait for /health/ready (default true). */
+  waitReady?: boolean;
+}
+
+/** Starts the broker on a free port against the given database. */
+export async function startBroker(options: BrokerOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawnNode('main.js', {
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: options.databaseUrl,
+    DATABASE_POOL_SIZE: '5',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-data-')),
+    ...options.env,
+  });
+  const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);
+  if (options.waitReady !== false) await broker.waitUntil('/health/ready');
+  return broker;
+}
+
+/** Starts the MyInvois simulator on a free port. */
+export async function startSimulator(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawnNode(join('simulator', 'main.js'), {
+    NODE_ENV: 'test',
+    SIMULATOR_PORT: String(port),
+    SIMULATOR_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const simulator = new ServiceProcess('simulator', `http://127.0.0.1:${port}`, child);
+  await simulator.waitUntil('/_sim/health');
+  return simulator;
+}
