@@ -1,6 +1,6 @@
 /** Unit specs sit beside the code in src/; end-to-end suites in test/ run the built service. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
-const jose = ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs' } }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+const jose = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }];
 
 module.exports = {
   projects: [

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
 import { AppConfig } from '../config/app-config';
 
@@ -43,23 +41,4 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function requestIdFor(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-export function loggerModuleParams(config: AppConfig): Params {
-  return {
-    // nestjs-pino's default route pattern, `{/*splat}`, matches nothing under Nest 12 on Fastify.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      ...pinoOptions(config),
-      // Fastify assigned the id already (see main.ts); pino-http reuses it.
-      genReqId: (request) => request.id ?? requestIdFor(request),
-      autoLogging: {
-        ignore: (request) => ((request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '').startsWith('/health/'),
-      },
-      serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      },
-    },
-  };
 }

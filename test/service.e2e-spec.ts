@@ -1,0 +1,123 @@
+import { request as httpRequest } from 'node:http';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { makeTenant } from './support/factories';
+import { HttpClient } from './support/http';
+import { startBroker } from './support/processes';
+
+describe('the service process', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('runs migrations at start-up, answers health checks and serves the OpenAPI document', async () => {
+    const broker = await startBroker({ databaseUrl: database.url });
+    try {
+      const api = new HttpClient(broker.url);
+      expect((await api.get('/health/live')).status).toBe(200);
+      const ready = await api.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.details.database.status).toBe('up');
+      const docs = await api.get('/docs/json');
+      expect(docs.status).toBe(200);
+      expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/v1/tenants', '/v1/tenants/{id}']));
+      expect((await fetch(`${broker.url}/docs`)).status).toBe(200);
+      const migrations = await database.query('SELECT name FROM migrations');
+      expect(migrations.length).toBeGreaterThan(0);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('starts two replicas at once on one database without a migration race', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const [a, b] = await Promise.all([
+        startBroker({ databaseUrl: fresh.url }),
+        startBroker({ databaseUrl: fresh.url }),
+      ]);
+      expect(a.running && b.running).toBe(true);
+      await Promise.all([a.stop(), b.stop()]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('does not run migrations when MIGRATIONS_RUN=false', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const broker = await startBroker({ databaseUrl: fresh.url, env: { MIGRATIONS_RUN: 'false' } });
+      const tables = await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'tenants'");
+      expect(tables).toHaveLength(0);
+      await broker.stop();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
+    const broker = await startBroker({ databaseUrl: database.url, env: { SHUTDOWN_GRACE_MS: '10000' } });
+    const body = JSON.stringify(makeTenant());
+    const { port } = new URL(broker.url);
+    // The request is in flight while its body is still arriving: headers and half the body now,
+    // the signal, then the rest of the body.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path: '/v1/tenants', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      request.on('error', reject);
+      request.write(body.slice(0, 10));
+      setTimeout(() => request.end(body.slice(10)), 500);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exit = broker.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(fetch(`${broker.url}/health/live`)).rejects.toThrow();
+    const answered = await response;
+    expect(answered.status).toBe(201);
+    expect(JSON.parse(answered.body).tin).toBeDefined();
+    expect(await exit).toBe(0);
+    expect(broker.logs()).toContain('shutting down');
+  });
+
+  it('refuses to start with malformed configuration, listing every bad variable', async () => {
+    const broker = await startBroker({
+      databaseUrl: 'mysql://nope',
+      env: { PORT: '70000', DATABASE_POOL_SIZE: 'many', LOG_LEVEL: 'loud' },
+      waitReady: false,
+    });
+    expect(await broker.waitForExit()).toBe(1);
+    const output = broker.logs();
+    for (const variable of ['PORT', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'LOG_LEVEL']) expect(output).toContain(variable);
+    expect(output).not.toContain('mysql://nope');
+  });
+
+  it('refuses the embedded database in production', async () => {
+    const broker = await startBroker({ databaseUrl: '', env: { NODE_ENV: 'production' }, waitReady: false });
+    expect(await broker.waitForExit()).toBe(1);
+    expect(broker.logs()).toMatch(/DATABASE_URL is required when NODE_ENV=production/);
+  });
+
+  it('writes JSON logs with credentials redacted', async () => {
+    const broker = await startBroker({ databaseUrl: database.url });
+    try {
+      await fetch(`${broker.url}/v1/tenants`, { headers: { authorization: 'Bearer super-secret-token-value' } });
+      await broker.stop();
+      expect(broker.logs()).not.toContain('super-secret-token-value');
+      const completed = broker.logLines().filter((line) => line.msg === 'request completed');
+      expect(completed.length).toBeGreaterThan(0);
+    } finally {
+      await broker.stop();
+    }
+  });
+});
