@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerModuleParams } from './common/logger-module.params';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -18,6 +19,7 @@ export class AppModule {
         DatabaseModule.forRoot(config, databaseUrl),
         HealthModule,
         TenantsModule,
+        AuthModule,
       ],
     };
   }

@@ -1,8 +1,9 @@
 import { request as httpRequest } from 'node:http';
+import { brokerToken } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
-import { startBroker } from './support/processes';
+import { startBroker, TEST_ADMIN } from './support/processes';
 
 describe('the service process', () => {
   let database: TestDatabase;
@@ -48,13 +49,18 @@ describe('the service process', () => {
     }
   });
 
-  it('does not run migrations when MIGRATIONS_RUN=false', async () => {
+  it('with MIGRATIONS_RUN=false, leaves the schema alone and refuses to start on a schema that is behind', async () => {
     const fresh = await createTestDatabase();
     try {
-      const broker = await startBroker({ databaseUrl: fresh.url, env: { MIGRATIONS_RUN: 'false' } });
+      const broker = await startBroker({ databaseUrl: fresh.url, env: { MIGRATIONS_RUN: 'false' }, waitReady: false });
+      expect(await broker.waitForExit()).toBe(1);
+      expect(broker.logs()).toMatch(/pending migrations.*npm run migration:run/);
       const tables = await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'tenants'");
       expect(tables).toHaveLength(0);
-      await broker.stop();
+      // Once migrated (here by a first start with migrations on), it starts with them off.
+      await (await startBroker({ databaseUrl: fresh.url })).stop();
+      const again = await startBroker({ databaseUrl: fresh.url, env: { MIGRATIONS_RUN: 'false' } });
+      await again.stop();
     } finally {
       await fresh.drop();
     }
@@ -62,13 +68,14 @@ describe('the service process', () => {
 
   it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
     const broker = await startBroker({ databaseUrl: database.url, env: { SHUTDOWN_GRACE_MS: '10000' } });
+    const token = await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
     const body = JSON.stringify(makeTenant());
     const { port } = new URL(broker.url);
     // The request is in flight while its body is still arriving: headers and half the body now,
     // the signal, then the rest of the body.
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: '/v1/tenants', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        { host: '127.0.0.1', port, method: 'POST', path: '/v1/tenants', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));

@@ -1,3 +1,4 @@
+import { adminClient } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant, uniqueBrn, uniqueTin } from './support/factories';
 import { HttpClient } from './support/http';
@@ -11,7 +12,7 @@ describe('tenants API', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     broker = await startBroker({ databaseUrl: database.url });
-    api = new HttpClient(broker.url);
+    api = await adminClient(broker);
   });
 
   afterAll(async () => {

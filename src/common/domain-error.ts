@@ -26,6 +26,8 @@ export class DomainError extends Error {
     readonly details?: Record<string, unknown>,
     /** Seconds after which a retry may succeed (sent as `Retry-After`). */
     readonly retryAfterSeconds?: number,
+    /** Response headers the error calls for, such as `WWW-Authenticate`. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = new.target.name;

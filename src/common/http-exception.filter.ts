@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from './oauth.error';
 import { DomainError, ErrorKind } from './domain-error';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -42,16 +43,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toBody(exception);
     body.requestId = request?.id;
-    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
-    }
+    const retryAfter = exception instanceof DomainError || exception instanceof OAuthError ? exception.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (exception instanceof DomainError && exception.headers) void reply.headers(exception.headers);
     if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, requestId: request?.id }, 'unhandled error');
     }
-    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8');
+    if (isOAuthRoute(request)) {
+      // RFC 6749 §5.2 for the broker's token endpoint, whatever went wrong.
+      void reply.header('cache-control', 'no-store').send(toOAuthBody(exception, body));
+      return;
+    }
+    void reply.send(body);
   }
 
   private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof OAuthError) {
+      return { statusCode: exception.status, code: exception.error, message: exception.description };
+    }
     if (exception instanceof DomainError) {
       return { statusCode: STATUS_BY_KIND[exception.kind], code: exception.code, message: exception.message, ...exception.details };
     }
@@ -68,6 +78,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     return { statusCode: 500, code: 'internal_error', message: 'Internal server error' };
   }
+}
+
+/** Routes marked with `@RouteConfig({ oauth: true })` answer errors in OAuth form. */
+function isOAuthRoute(request: FastifyRequest | undefined): boolean {
+  return (request?.routeOptions?.config as { oauth?: boolean } | undefined)?.oauth === true;
+}
+
+function toOAuthBody(exception: unknown, body: ErrorBody): { error: string; error_description: string } {
+  if (exception instanceof OAuthError) return { error: exception.error, error_description: exception.description };
+  if (body.statusCode >= 500) return { error: 'server_error', error_description: 'The server could not answer the request' };
+  return { error: 'invalid_request', error_description: body.message };
 }
 
 function fastifyError(exception: unknown): ErrorBody | undefined {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationFailedError } from './domain-error';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -55,4 +56,41 @@ export function toPage<Row, Item>(rows: Row[], limit: number, map: (row: Row) =>
   const hasMore = rows.length > limit;
   const items = hasMore ? rows.slice(0, limit) : rows;
   return { items: items.map(map), nextCursor: hasMore ? Cursor.encode(keyOf(items[items.length - 1])) : null };
+}
+
+/** Cursor of lists ordered by creation: the last row's `created_at` and `id`. */
+type CreationCursor = { createdAt: string; id: string };
+
+const isCreationCursor = (value: unknown): value is CreationCursor =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as CreationCursor).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((value as CreationCursor).createdAt)) &&
+  typeof (value as CreationCursor).id === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((value as CreationCursor).id);
+
+/**
+ * Oldest first, by (`created_at`, `id`), starting after the cursor's row; fetches one row more
+ * than the page so that `toCreationPage` can tell whether another page follows.
+ */
+export function pageByCreation<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, query: PageQueryDto): SelectQueryBuilder<T> {
+  if (query.cursor) {
+    const after = Cursor.decode(query.cursor, isCreationCursor);
+    qb.andWhere(
+      new Brackets((where) =>
+        where
+          .where(`${alias}.created_at > :afterCreatedAt`)
+          .orWhere(`(${alias}.created_at = :afterCreatedAt AND ${alias}.id > :afterId)`),
+      ),
+      { afterCreatedAt: after.createdAt, afterId: after.id },
+    );
+  }
+  return qb
+    .orderBy(`${alias}.created_at`, 'ASC')
+    .addOrderBy(`${alias}.id`, 'ASC')
+    .limit((query.limit ?? DEFAULT_PAGE_SIZE) + 1);
+}
+
+export function toCreationPage<Row extends { createdAt: Date; id: string }, Item>(rows: Row[], query: PageQueryDto, map: (row: Row) => Item): Page<Item> {
+  return toPage(rows, query.limit ?? DEFAULT_PAGE_SIZE, map, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
 }

@@ -1,6 +1,6 @@
-import { ParseUUIDPipe, Param } from '@nestjs/common';
+import { applyDecorators, ParseUUIDPipe, Param } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsDefined, ValidateIf } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { ValidationFailedError } from './domain-error';
 
 /**
@@ -30,4 +30,10 @@ export function UuidParam(name = 'id'): ParameterDecorator {
  */
 export function Required(): PropertyDecorator {
   return IsDefined({ message: '$property is required' });
+}
+
+/** A person-readable name: trimmed, 1..200 characters; `optional` for PATCH bodies. */
+export function DisplayName(options: { optional?: boolean } = {}): PropertyDecorator {
+  // Listed top-down in the reverse of the order they run (see Required).
+  return applyDecorators(MaxLength(200), IsNotEmpty(), IsString(), options.optional ? IsOptionalButNotNull() : Required(), Trim());
 }

@@ -26,6 +26,17 @@ export class AppConfig {
     readonly embeddedPort: number;
   };
 
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly tokenTtlSeconds: number;
+    readonly signingKey?: string;
+    readonly external?: { readonly issuer: string; readonly jwksUrl: string; readonly audience: string; readonly principalClaim: string };
+    readonly principalCacheSeconds: number;
+    readonly login: { readonly slowdownAfter: number; readonly maxFailures: number; readonly lockoutSeconds: number };
+    readonly bootstrapAdmin?: { readonly clientId: string; readonly clientSecret: string };
+  };
+
   constructor(env: AppEnvironment) {
     this.nodeEnv = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -43,6 +54,31 @@ export class AppConfig {
       poolSize: env.DATABASE_POOL_SIZE,
       migrationsRun: env.MIGRATIONS_RUN,
       embeddedPort: env.EMBEDDED_DATABASE_PORT,
+    };
+    this.auth = {
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
+      tokenTtlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
+      signingKey: env.AUTH_SIGNING_KEY,
+      external:
+        env.AUTH_EXTERNAL_ISSUER && env.AUTH_EXTERNAL_JWKS_URL && env.AUTH_EXTERNAL_AUDIENCE
+          ? {
+              issuer: env.AUTH_EXTERNAL_ISSUER,
+              jwksUrl: env.AUTH_EXTERNAL_JWKS_URL,
+              audience: env.AUTH_EXTERNAL_AUDIENCE,
+              principalClaim: env.AUTH_EXTERNAL_PRINCIPAL_CLAIM,
+            }
+          : undefined,
+      principalCacheSeconds: env.AUTH_PRINCIPAL_CACHE_SECONDS,
+      login: {
+        slowdownAfter: env.AUTH_LOGIN_SLOWDOWN_AFTER,
+        maxFailures: env.AUTH_LOGIN_MAX_FAILURES,
+        lockoutSeconds: env.AUTH_LOGIN_LOCKOUT_SECONDS,
+      },
+      bootstrapAdmin:
+        env.BOOTSTRAP_ADMIN_CLIENT_ID && env.BOOTSTRAP_ADMIN_CLIENT_SECRET
+          ? { clientId: env.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: env.BOOTSTRAP_ADMIN_CLIENT_SECRET }
+          : undefined,
     };
   }
 }

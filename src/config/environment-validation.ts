@@ -11,6 +11,20 @@ export class ConfigurationError extends Error {
 
 type Environment = Record<string, string | undefined>;
 
+/** Rules that span several variables ("set both or neither"), checked once each one is valid. */
+export interface CrossChecked {
+  crossCheck(): string[];
+}
+
+/** "A and B must be set together" as a problem line, or nothing. */
+export function setTogether(values: Record<string, unknown>): string[] {
+  const names = Object.keys(values);
+  const set = names.filter((name) => values[name] !== undefined);
+  if (set.length === 0 || set.length === names.length) return [];
+  const missing = names.filter((name) => values[name] === undefined);
+  return [`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: ${names.join(', ')} must be set together`];
+}
+
 /**
  * Validates environment variables against a class whose properties are named after them.
  * Empty strings count as unset, so `PORT=` falls back to the default like a missing `PORT`.
@@ -22,7 +36,10 @@ export function validateEnvironment<T extends object>(cls: new () => T, env: Env
   }
   const instance = plainToInstance(cls, present, { excludeExtraneousValues: false });
   const errors = validateSync(instance, { whitelist: false, skipMissingProperties: false, stopAtFirstError: true });
-  if (errors.length > 0) throw new ConfigurationError(errors.flatMap(describe));
+  const problems = errors.flatMap(describe);
+  const crossChecked = instance as Partial<CrossChecked>;
+  if (problems.length === 0 && typeof crossChecked.crossCheck === 'function') problems.push(...crossChecked.crossCheck());
+  if (problems.length > 0) throw new ConfigurationError(problems);
   return instance;
 }
 

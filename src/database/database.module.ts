@@ -1,8 +1,9 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
+import { DatabaseNotifications } from './database-notifications';
 import { runMigrationsExclusively } from './migrations';
 
 /**
@@ -10,6 +11,7 @@ import { runMigrationsExclusively } from './migrations';
  * embedded database (when DATABASE_URL is unset) must be up before the pool and outlive it.
  * Migrations run here, before any other module initialises and finds its tables missing.
  */
+@Global()
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
@@ -25,11 +27,20 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
-            if (config.database.migrationsRun) await runMigrationsExclusively(dataSource);
+            if (config.database.migrationsRun) {
+              await runMigrationsExclusively(dataSource);
+            } else if (await dataSource.showMigrations()) {
+              await dataSource.destroy();
+              throw new Error(
+                'the database schema is behind this version (pending migrations) and MIGRATIONS_RUN=false: run `npm run migration:run` first',
+              );
+            }
             return dataSource;
           },
         }),
       ],
+      providers: [{ provide: DatabaseNotifications, useFactory: () => new DatabaseNotifications(databaseUrl) }],
+      exports: [DatabaseNotifications],
     };
   }
 }

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { type Caller, grantedTenantIds } from '../auth/caller';
+import { CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
 import { UuidParam } from '../common/validators';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -8,6 +10,8 @@ import { UpdateTenantDto } from './dto/update-tenant.dto';
 import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
+@ApiBearerAuth()
+@Roles('admin')
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
@@ -18,13 +22,17 @@ export class TenantsController {
     return this.tenants.create(body);
   }
 
+  /** Services see only the tenants they are granted. */
   @Get()
+  @Roles('admin', 'service')
   @ApiOkResponse({ type: TenantPageDto })
-  list(@Query() query: ListTenantsQuery): Promise<TenantPageDto> {
-    return this.tenants.list(query);
+  list(@Query() query: ListTenantsQuery, @CurrentCaller() caller: Caller): Promise<TenantPageDto> {
+    return this.tenants.list(query, grantedTenantIds(caller));
   }
 
   @Get(':id')
+  @Roles('admin', 'service')
+  @TenantScoped('id')
   @ApiOkResponse({ type: TenantDto })
   get(@UuidParam() id: string): Promise<TenantDto> {
     return this.tenants.get(id);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, IsNull, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { ValidationFailedError } from '../common/domain-error';
-import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { Page, pageByCreation, toCreationPage } from '../common/pagination';
 import { isUniqueViolation } from '../common/postgres-errors';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -13,16 +13,6 @@ import { TenantError, TenantErrorCode } from './tenant.errors';
 
 /** The partial unique index that keeps one live tenant per TIN and environment. */
 export const TENANT_TIN_INDEX = 'uq_tenants_environment_tin_live';
-
-type TenantCursor = { createdAt: string; id: string };
-
-const isTenantCursor = (value: unknown): value is TenantCursor =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as TenantCursor).createdAt === 'string' &&
-  !Number.isNaN(Date.parse((value as TenantCursor).createdAt)) &&
-  typeof (value as TenantCursor).id === 'string' &&
-  /^[0-9a-f-]{36}$/i.test((value as TenantCursor).id);
 
 @Injectable()
 export class TenantsService {
@@ -40,25 +30,27 @@ export class TenantsService {
     }
   }
 
-  async list(query: ListTenantsQuery): Promise<Page<TenantDto>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  /** `onlyIds`: the caller's granted tenants, when it may not see them all. */
+  async list(query: ListTenantsQuery, onlyIds?: string[]): Promise<Page<TenantDto>> {
     const qb = this.tenants.createQueryBuilder('t').where('t.deleted_at IS NULL');
+    if (onlyIds) qb.andWhere('t.id = ANY(:onlyIds)', { onlyIds });
     if (query.tin) qb.andWhere('t.tin = :tin', { tin: query.tin });
     if (query.environment) qb.andWhere('t.environment = :environment', { environment: query.environment });
     if (query.status) qb.andWhere('t.status = :status', { status: query.status });
-    if (query.cursor) {
-      const after = Cursor.decode(query.cursor, isTenantCursor);
-      qb.andWhere(
-        new Brackets((where) =>
-          where
-            .where('t.created_at > :afterCreatedAt')
-            .orWhere('(t.created_at = :afterCreatedAt AND t.id > :afterId)'),
-        ),
-        { afterCreatedAt: after.createdAt, afterId: after.id },
-      );
-    }
-    const rows = await qb.orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').limit(limit + 1).getMany();
-    return toPage(rows, limit, (row) => this.map(row), (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+    const rows = await pageByCreation(qb, 't', query).getMany();
+    return toCreationPage(rows, query, (row) => this.map(row));
+  }
+
+  /** Which of these ids are not live tenants (for validating references to tenants). */
+  async missing(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.tenants
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .where('t.id = ANY(:ids) AND t.deleted_at IS NULL', { ids })
+      .getRawMany<{ id: string }>();
+    const found = new Set(rows.map((row) => row.id));
+    return ids.filter((id) => !found.has(id.toLowerCase()));
   }
 
   async get(id: string): Promise<TenantDto> {

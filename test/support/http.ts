@@ -41,7 +41,7 @@ export class HttpClient {
     return this.request<T>('DELETE', path, undefined, options);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<HttpResult<T>> {
+  async request<T = any>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<HttpResult<T>> {
     const merged = { ...this.defaults, ...options };
     const headers: Record<string, string> = { ...merged.headers };
     if (merged.token) headers.authorization = `Bearer ${merged.token}`;

@@ -1,10 +1,20 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
+
+/** The admin every test broker bootstraps, unless a test overrides BOOTSTRAP_ADMIN_*. */
+export const TEST_ADMIN = { clientId: 'test-admin', clientSecret: 'test-admin-secret-0123456789abcdef0123456789' };
+
+/**
+ * One signing key for every broker of a test run, so replicas verify each other's tokens and
+ * tests can mint tokens of their own (expired, tampered) with the key the broker trusts.
+ */
+export const TEST_SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -117,6 +127,9 @@ export async function startBroker(options: BrokerOptions): Promise<ServiceProces
     DATABASE_URL: options.databaseUrl,
     DATABASE_POOL_SIZE: '5',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-data-')),
+    BOOTSTRAP_ADMIN_CLIENT_ID: TEST_ADMIN.clientId,
+    BOOTSTRAP_ADMIN_CLIENT_SECRET: TEST_ADMIN.clientSecret,
+    AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
     ...options.env,
   });
   const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Required, Trim } from '../../common/validators';
+import { IsIn, IsOptional } from 'class-validator';
+import { DisplayName, Required } from '../../common/validators';
 import { ENVIRONMENTS } from '../tenant.entity';
 import type { Environment } from '../tenant.entity';
 import { IsBrn, IsTin } from './tin.decorators';
@@ -8,11 +8,7 @@ import { IsBrn, IsTin } from './tin.decorators';
 // Validation runs bottom-up and stops at the first failure per field (see common/validation.ts).
 export class CreateTenantDto {
   @ApiProperty({ maxLength: 200, example: 'Syarikat Contoh Sdn Bhd' })
-  @MaxLength(200)
-  @IsNotEmpty()
-  @IsString()
-  @Required()
-  @Trim()
+  @DisplayName()
   name!: string;
 
   @ApiProperty({ example: 'C1234567890', description: 'Trimmed, upper-cased and stripped of spaces before it is checked' })

@@ -1,17 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsOptionalButNotNull, Trim } from '../../common/validators';
+import { IsIn, IsOptional } from 'class-validator';
+import { DisplayName, IsOptionalButNotNull } from '../../common/validators';
 import { TENANT_STATUSES } from '../tenant.entity';
 import type { TenantStatus } from '../tenant.entity';
 import { IsBrn } from './tin.decorators';
 
 export class UpdateTenantDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @MaxLength(200)
-  @IsNotEmpty()
-  @IsString()
-  @IsOptionalButNotNull()
-  @Trim()
+  @DisplayName({ optional: true })
   name?: string;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: '12 digits, or null to remove it' })

@@ -1,0 +1,112 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { AppConfig } from '../config/app-config';
+import { AuthError } from './auth.errors';
+import { SigningKeys } from './signing-keys';
+
+/** What a verified bearer token says about its holder. */
+export type VerifiedToken =
+  | { kind: 'broker'; principalId: string; secretVersion: number; expiresAtMs: number }
+  | { kind: 'external'; subject: string; expiresAtMs: number };
+
+/** Asymmetric algorithms only: an HMAC token could be forged by anyone holding the public key. */
+const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Verifies bearer tokens: the broker's own (ES256, its key set) and, when configured, those of
+ * the provider's identity provider (its JWKS URL). On the hot path the same token arrives again
+ * and again, so a verified token is remembered by its exact text until it expires: identical
+ * bytes verify identically, and expiry is checked on every use.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  private readonly logger = new Logger(AccessTokenVerifier.name);
+  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly brokerKeys: JWTVerifyGetKey;
+  private readonly externalKeys?: JWTVerifyGetKey;
+
+  constructor(
+    private readonly config: AppConfig,
+    signingKeys: SigningKeys,
+  ) {
+    // Resolved lazily: the signing key is loaded in SigningKeys.onModuleInit.
+    this.brokerKeys = (header, token) => createLocalJWKSet({ keys: signingKeys.publicJwks() })(header, token);
+    if (config.auth.external) {
+      this.externalKeys = createRemoteJWKSet(new URL(config.auth.external.jwksUrl), {
+        cooldownDuration: 30_000,
+        cacheMaxAge: 10 * 60_000,
+        timeoutDuration: 5_000,
+      });
+    }
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.expiresAtMs > Date.now()) return cached;
+      this.verified.delete(token);
+      throw AuthError.invalidToken('token expired');
+    }
+    const result = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, result);
+    return result;
+  }
+
+  /** Forget remembered tokens (after a key change). */
+  clear(): void {
+    this.verified.clear();
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedToken> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw AuthError.invalidToken('not a JWT');
+    }
+    const external = this.config.auth.external;
+    if (issuer === this.config.auth.issuer) {
+      const payload = await this.check(token, this.brokerKeys, {
+        issuer: this.config.auth.issuer,
+        audience: this.config.auth.audience,
+        algorithms: ['ES256'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
+      return { kind: 'broker', principalId: payload.sub, secretVersion: payload.sv, expiresAtMs: payload.exp! * 1000 };
+    }
+    if (external && this.externalKeys && issuer === external.issuer) {
+      const payload = await this.check(token, this.externalKeys, {
+        issuer: external.issuer,
+        audience: external.audience,
+        algorithms: EXTERNAL_ALGORITHMS,
+      });
+      const subject = payload[external.principalClaim];
+      if (typeof subject !== 'string' || subject === '') {
+        throw AuthError.invalidToken(`token has no ${external.principalClaim} claim`);
+      }
+      return { kind: 'external', subject, expiresAtMs: payload.exp! * 1000 };
+    }
+    throw AuthError.invalidToken('unknown issuer');
+  }
+
+  private async check(
+    token: string,
+    keys: JWTVerifyGetKey,
+    options: { issuer: string; audience: string; algorithms: string[] },
+  ): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(token, keys, { ...options, requiredClaims: ['exp', 'iat'], clockTolerance: 5 });
+      return payload;
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw AuthError.invalidToken('token expired');
+      if (error instanceof errors.JOSEError) {
+        this.logger.debug({ code: error.code }, 'bearer token refused');
+        throw AuthError.invalidToken('invalid token');
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { OAuthError } from '../common/oauth.error';
+import { AppConfig } from '../config/app-config';
+import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from './client-secret';
+import { LoginThrottle } from './login-throttle';
+import { Principal } from './principal.entity';
+import { SigningKeys } from './signing-keys';
+import type { ClientCredentials } from './token-request';
+
+export interface IssuedAccessToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/** The broker's own client-credentials grant: a principal's ID and secret for a short-lived JWT. */
+@Injectable()
+export class AuthTokenService {
+  private readonly throttle: LoginThrottle;
+
+  constructor(
+    @InjectRepository(Principal) private readonly principals: Repository<Principal>,
+    private readonly signingKeys: SigningKeys,
+    private readonly config: AppConfig,
+  ) {
+    this.throttle = new LoginThrottle({
+      slowdownAfter: config.auth.login.slowdownAfter,
+      maxFailures: config.auth.login.maxFailures,
+      lockoutMs: config.auth.login.lockoutSeconds * 1000,
+    });
+  }
+
+  async issue(credentials: ClientCredentials): Promise<IssuedAccessToken> {
+    const verdict = this.throttle.check(credentials.clientId);
+    if (!verdict.allowed) {
+      throw new OAuthError('too_many_requests', 'Too many failed attempts for this client; retry later', verdict.retryAfterSeconds);
+    }
+    if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
+
+    const principal = await this.principals.findOneBy({ clientId: credentials.clientId, deletedAt: IsNull() });
+    // The hash is checked even for an unknown client ID, so timing does not tell which exist.
+    const secretMatches = await verifyClientSecret(credentials.clientSecret, principal?.secretHash ?? UNKNOWN_CLIENT_HASH);
+    if (!principal || !secretMatches || !principal.enabled) {
+      this.throttle.recordFailure(credentials.clientId);
+      throw new OAuthError('invalid_client', 'Client authentication failed');
+    }
+    this.throttle.recordSuccess(credentials.clientId);
+    const ttl = this.config.auth.tokenTtlSeconds;
+    const accessToken = await this.signingKeys.sign({ role: principal.role, sv: principal.secretVersion }, principal.id, ttl);
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
+  }
+}

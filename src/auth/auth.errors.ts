@@ -1,0 +1,50 @@
+import { DomainError, ErrorKind } from '../common/domain-error';
+
+export enum AuthErrorCode {
+  MissingToken = 'unauthenticated',
+  InvalidToken = 'invalid_token',
+  Forbidden = 'forbidden',
+  PrincipalNotFound = 'principal_not_found',
+  ExternalSubjectTaken = 'principal_external_subject_taken',
+  LastAdmin = 'principal_last_admin',
+  UnknownTenantGrant = 'principal_unknown_tenant',
+}
+
+const KIND: Record<AuthErrorCode, ErrorKind> = {
+  [AuthErrorCode.MissingToken]: 'unauthenticated',
+  [AuthErrorCode.InvalidToken]: 'unauthenticated',
+  [AuthErrorCode.Forbidden]: 'forbidden',
+  [AuthErrorCode.PrincipalNotFound]: 'not_found',
+  [AuthErrorCode.ExternalSubjectTaken]: 'conflict',
+  [AuthErrorCode.LastAdmin]: 'conflict',
+  [AuthErrorCode.UnknownTenantGrant]: 'invalid',
+};
+
+const REALM = 'myinvois-broker';
+
+export class AuthError extends DomainError {
+  constructor(code: AuthErrorCode, message: string, details?: Record<string, unknown>, headers?: Record<string, string>) {
+    super(code, KIND[code], message, details, undefined, headers);
+  }
+
+  static missingToken(): AuthError {
+    return new AuthError(AuthErrorCode.MissingToken, 'An Authorization: Bearer token is required', undefined, {
+      'www-authenticate': `Bearer realm="${REALM}"`,
+    });
+  }
+
+  /** The reason is generic on purpose ("expired", "invalid"): details stay in the log. */
+  static invalidToken(reason: string): AuthError {
+    return new AuthError(AuthErrorCode.InvalidToken, `The bearer token is not accepted: ${reason}`, undefined, {
+      'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${reason}"`,
+    });
+  }
+
+  static forbidden(message: string): AuthError {
+    return new AuthError(AuthErrorCode.Forbidden, message);
+  }
+
+  static principalNotFound(id: string): AuthError {
+    return new AuthError(AuthErrorCode.PrincipalNotFound, `Principal ${id} does not exist`);
+  }
+}

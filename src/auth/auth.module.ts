@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TenantsModule } from '../tenants/tenants.module';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { AuthGuard } from './auth.guard';
+import { AuthTokenController } from './auth-token.controller';
+import { AuthTokenService } from './auth-token.service';
+import { Authenticator } from './authenticator';
+import { BootstrapAdmin } from './bootstrap-admin';
+import { Principal } from './principal.entity';
+import { PrincipalStates } from './principal-states';
+import { PrincipalsController } from './principals.controller';
+import { PrincipalsService } from './principals.service';
+import { SigningKeys } from './signing-keys';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Principal]), TenantsModule],
+  controllers: [AuthTokenController, PrincipalsController],
+  providers: [
+    SigningKeys,
+    AccessTokenVerifier,
+    PrincipalStates,
+    Authenticator,
+    AuthTokenService,
+    PrincipalsService,
+    BootstrapAdmin,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [PrincipalsService],
+})
+export class AuthModule {}

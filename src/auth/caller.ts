@@ -1,0 +1,26 @@
+import type { Role } from './principal.entity';
+
+/** Who is calling, as established by the guard; passed explicitly to services that need it. */
+export interface Caller {
+  readonly principalId: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly allTenants: boolean;
+  readonly tenantIds: ReadonlySet<string>;
+}
+
+/** Admins act on every tenant; a service only on the tenants it was granted. */
+export function mayAccessTenant(caller: Caller, tenantId: string): boolean {
+  return caller.role === 'admin' || caller.allTenants || caller.tenantIds.has(tenantId);
+}
+
+/** For list queries: undefined means "no restriction". */
+export function grantedTenantIds(caller: Caller): string[] | undefined {
+  return caller.role === 'admin' || caller.allTenants ? undefined : [...caller.tenantIds];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}

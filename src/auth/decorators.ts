@@ -1,0 +1,27 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from './caller';
+import type { Role } from './principal.entity';
+
+export const IS_PUBLIC = 'auth:public';
+export const ALLOWED_ROLES = 'auth:roles';
+export const TENANT_PARAM = 'auth:tenant-param';
+
+/** No bearer token needed (health, docs, JWKS, the token endpoint). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** Roles allowed on a route or controller; routes that say nothing are admin-only. */
+export const Roles = (...roles: Role[]) => SetMetadata(ALLOWED_ROLES, roles);
+
+/**
+ * The route acts on the tenant named by this path parameter. A service principal without a
+ * grant for it gets the same 404 as for a tenant that does not exist, so ids cannot be probed.
+ */
+export const TenantScoped = (param = 'id') => SetMetadata(TENANT_PARAM, param);
+
+/** The authenticated caller, for services that need to know who acts. */
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  const caller = context.switchToHttp().getRequest<FastifyRequest>().caller;
+  if (!caller) throw new Error('CurrentCaller used on a route without authentication');
+  return caller;
+});

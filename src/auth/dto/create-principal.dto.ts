@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { DisplayName, Required } from '../../common/validators';
+import { ROLES } from '../principal.entity';
+import type { Role } from '../principal.entity';
+import { IsTenantGrants } from './tenant-grants.validator';
+
+// Validation runs bottom-up and stops at the first failure per field (see common/validation.ts).
+export class CreatePrincipalDto {
+  @ApiProperty({ maxLength: 200, example: 'submission-worker' })
+  @DisplayName()
+  name!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` })
+  @Required()
+  role!: Role;
+
+  @ApiPropertyOptional({ type: [String], example: ['*'], description: 'Tenant ids, or ["*"] for all; default none. Admins act on all tenants.' })
+  @IsTenantGrants()
+  @IsOptional()
+  tenantGrants?: string[];
+
+  @ApiPropertyOptional({ maxLength: 255, description: "Value of AUTH_EXTERNAL_PRINCIPAL_CLAIM in the identity provider's tokens that means this principal" })
+  @MaxLength(255)
+  @IsNotEmpty()
+  @IsString()
+  @IsOptional()
+  externalSubject?: string;
+}

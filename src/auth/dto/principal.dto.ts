@@ -1,0 +1,45 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES } from '../principal.entity';
+import type { Role } from '../principal.entity';
+
+export class PrincipalDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: ROLES })
+  role!: Role;
+
+  @ApiProperty({ description: 'Send as client_id to POST /v1/auth/token' })
+  clientId!: string;
+
+  @ApiProperty({ type: [String], example: ['*'], description: 'Tenant ids this principal may act on, or ["*"] for all' })
+  tenantGrants!: string[];
+
+  @ApiProperty({ nullable: true, type: String, description: "Maps the external identity provider's tokens to this principal" })
+  externalSubject!: string | null;
+
+  @ApiProperty()
+  enabled!: boolean;
+
+  @ApiProperty()
+  createdAt!: string;
+
+  @ApiProperty()
+  updatedAt!: string;
+}
+
+export class PrincipalWithSecretDto extends PrincipalDto {
+  @ApiProperty({ description: 'Shown only now; store it safely. Only a hash is kept.' })
+  clientSecret!: string;
+}
+
+export class PrincipalPageDto {
+  @ApiProperty({ type: [PrincipalDto] })
+  items!: PrincipalDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,85 @@
+/**
+ * Slows, then refuses, repeated failed logins for one client ID (whether or not it exists,
+ * so the answer reveals nothing). Kept per replica in memory: a guess rate is bounded by
+ * replicas × limit, which is still far below what a 256-bit secret would need.
+ */
+export interface LoginThrottleOptions {
+  /** Failures after which each further attempt is delayed. */
+  slowdownAfter: number;
+  /** Failures after which attempts are refused until the lockout ends. */
+  maxFailures: number;
+  lockoutMs: number;
+  /** Failures older than this are forgotten. */
+  windowMs?: number;
+  /** Upper bound on tracked client IDs, so a flood of random IDs cannot exhaust memory. */
+  maxTracked?: number;
+  now?: () => number;
+}
+
+export type LoginAttemptVerdict = { allowed: true; delayMs: number } | { allowed: false; retryAfterSeconds: number };
+
+interface Failures {
+  timestamps: number[];
+  lockedUntil: number;
+}
+
+export class LoginThrottle {
+  private readonly failures = new Map<string, Failures>();
+  private readonly windowMs: number;
+  private readonly maxTracked: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LoginThrottleOptions) {
+    this.windowMs = options.windowMs ?? Math.max(options.lockoutMs, 15 * 60_000);
+    this.maxTracked = options.maxTracked ?? 100_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Before checking a secret: may this attempt go ahead, and after how long a pause? */
+  check(clientId: string): LoginAttemptVerdict {
+    const entry = this.current(clientId);
+    const now = this.now();
+    if (entry && entry.lockedUntil > now) return { allowed: false, retryAfterSeconds: Math.ceil((entry.lockedUntil - now) / 1000) };
+    const count = entry?.timestamps.length ?? 0;
+    if (count < this.options.slowdownAfter) return { allowed: true, delayMs: 0 };
+    // 250 ms, 500 ms, 1 s, ... capped at 5 s: slow for a script, harmless for a person.
+    return { allowed: true, delayMs: Math.min(5000, 250 * 2 ** (count - this.options.slowdownAfter)) };
+  }
+
+  recordFailure(clientId: string): void {
+    const now = this.now();
+    const entry = this.current(clientId) ?? { timestamps: [], lockedUntil: 0 };
+    entry.timestamps.push(now);
+    if (entry.timestamps.length >= this.options.maxFailures) {
+      entry.lockedUntil = now + this.options.lockoutMs;
+      entry.timestamps = [];
+    }
+    this.failures.delete(clientId);
+    this.failures.set(clientId, entry);
+    this.evictOldest();
+  }
+
+  recordSuccess(clientId: string): void {
+    this.failures.delete(clientId);
+  }
+
+  private current(clientId: string): Failures | undefined {
+    const entry = this.failures.get(clientId);
+    if (!entry) return undefined;
+    const cutoff = this.now() - this.windowMs;
+    entry.timestamps = entry.timestamps.filter((at) => at > cutoff);
+    if (entry.timestamps.length === 0 && entry.lockedUntil <= this.now()) {
+      this.failures.delete(clientId);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private evictOldest(): void {
+    // Map iteration order is insertion order; recordFailure re-inserts, so the first is the stalest.
+    while (this.failures.size > this.maxTracked) {
+      const oldest = this.failures.keys().next().value as string;
+      this.failures.delete(oldest);
+    }
+  }
+}

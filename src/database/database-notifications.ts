@@ -1,0 +1,83 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+
+type Handler = (payload: string | null) => void;
+
+/**
+ * One LISTEN connection per replica, so that a change committed by any replica reaches every
+ * other one at once (for example: a principal disabled on replica A is refused on replica B).
+ * Senders use `pg_notify(channel, payload)` inside the transaction that makes the change; it is
+ * delivered on commit. After a lost connection, handlers get `null`: "you may have missed some".
+ */
+@Injectable()
+export class DatabaseNotifications implements OnApplicationShutdown {
+  private readonly logger = new Logger(DatabaseNotifications.name);
+  private readonly handlers = new Map<string, Set<Handler>>();
+  private client: Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly databaseUrl: string) {}
+
+  async listen(channel: string, handler: Handler): Promise<void> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+    const handlers = this.handlers.get(channel) ?? new Set<Handler>();
+    handlers.add(handler);
+    const isNew = !this.handlers.has(channel);
+    this.handlers.set(channel, handlers);
+    await this.ensureConnected();
+    if (isNew) await this.client?.query(`LISTEN ${channel}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl, application_name: 'myinvois-broker-listen' });
+    client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+    this.client = client;
+  }
+
+  private lost(client: Client, error?: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed) return;
+    this.logger.warn({ err: error }, 'lost the LISTEN connection; reconnecting');
+    for (const channel of this.handlers.keys()) this.dispatch(channel, null);
+    this.scheduleReconnect(1000);
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    this.reconnectTimer = setTimeout(() => {
+      this.ensureConnected().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'LISTEN reconnect failed');
+        this.scheduleReconnect(Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs);
+    this.reconnectTimer.unref();
+  }
+
+  private dispatch(channel: string, payload: string | null): void {
+    for (const handler of this.handlers.get(channel) ?? []) {
+      try {
+        handler(payload);
+      } catch (error) {
+        this.logger.error({ err: error, channel }, 'notification handler failed');
+      }
+    }
+  }
+}

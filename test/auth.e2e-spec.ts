@@ -1,0 +1,480 @@
+import { createHmac } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, importPKCS8, SignJWT } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
+import { adminClient, brokerToken, createPrincipal } from './support/auth';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { makeTenant } from './support/factories';
+import { HttpClient } from './support/http';
+import { ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
+
+const UNKNOWN_ID = '5d0c8f3e-1111-4222-8333-444455556666';
+
+async function tokenRequest(broker: ServiceProcess, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  const response = await fetch(`${broker.url}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, string> };
+}
+
+describe('callers: principals, tokens and the guard', () => {
+  let database: TestDatabase;
+  let broker: ServiceProcess;
+  let admin: HttpClient;
+  let anonymous: HttpClient;
+  let brokerKid: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    broker = await startBroker({ databaseUrl: database.url, env: { AUTH_LOGIN_SLOWDOWN_AFTER: '3', AUTH_LOGIN_MAX_FAILURES: '5' } });
+    admin = await adminClient(broker);
+    anonymous = new HttpClient(broker.url);
+    brokerKid = (await anonymous.get('/.well-known/jwks.json')).body.keys[0].kid;
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  /** Mints a token with the broker's own key, with whatever claims a test needs. */
+  async function mint(claims: Record<string, unknown>, options: { expiresIn?: string | number; kid?: string; key?: CryptoKey } = {}) {
+    const key = options.key ?? (await importPKCS8(TEST_SIGNING_KEY, 'ES256'));
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? brokerKid })
+      .setIssuer('myinvois-broker')
+      .setAudience('myinvois-broker')
+      .setIssuedAt()
+      .setExpirationTime(options.expiresIn ?? '5m')
+      .sign(key);
+  }
+
+  describe('the guard', () => {
+    it('answers 401 with WWW-Authenticate on every /v1 route except the token endpoint', async () => {
+      const document = (await anonymous.get('/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+      const routes = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method })));
+      const guarded = routes.filter((route) => route.path.startsWith('/v1/') && route.path !== '/v1/auth/token');
+      expect(guarded.length).toBeGreaterThanOrEqual(10);
+      for (const route of guarded) {
+        const method = route.method.toUpperCase();
+        const response = await anonymous.request(method, route.path.replace(/\{[^}]+\}/g, UNKNOWN_ID), ['GET', 'DELETE'].includes(method) ? undefined : {});
+        expect({ route, status: response.status }).toEqual({ route, status: 401 });
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="myinvois-broker"/);
+        expect(response.body.code).toBe('unauthenticated');
+      }
+    });
+
+    it('leaves health, docs, JWKS and the token endpoint open', async () => {
+      expect((await anonymous.get('/health/live')).status).toBe(200);
+      expect((await anonymous.get('/health/ready')).status).toBe(200);
+      expect((await anonymous.get('/docs/json')).status).toBe(200);
+      const jwks = await anonymous.get('/.well-known/jwks.json');
+      expect(jwks.body.keys).toEqual([expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: expect.any(String) })]);
+      expect(jwks.body.keys[0].d).toBeUndefined();
+    });
+
+    it.each([
+      ['an expired token', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }), /expired/],
+      ['a token of an unknown principal', async () => mint({ sub: UNKNOWN_ID, sv: 1 }), /unknown principal/],
+      ['a token signed by another key under the broker kid', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { key: (await generateKeyPair('ES256')).privateKey }), /invalid token/],
+      ['a token with an unknown kid', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { kid: 'not-a-key' }), /invalid token/],
+      ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'myinvois-broker', aud: 'myinvois-broker', sub: UNKNOWN_ID, sv: 1, iat: now(), exp: now() + 60 })}.`, /invalid token/],
+      ['HS256 keyed with the public key', async () => hs256WithPublicKey(anonymous), /invalid token/],
+      ['a foreign issuer', async () => new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('someone-else').setAudience('myinvois-broker').setIssuedAt().setExpirationTime('5m').sign((await generateKeyPair('ES256')).privateKey), /unknown issuer/],
+      ['garbage', async () => 'not.a.jwt', /not a JWT|invalid/],
+    ])('refuses %s with 401', async (_case, makeToken, reason) => {
+      const response = await anonymous.get('/v1/tenants', { token: await makeToken() });
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('invalid_token');
+      expect(response.body.message).toMatch(reason);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    });
+
+    it('refuses a tampered token', async () => {
+      const service = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      const token = await brokerToken(broker, service.clientId, service.clientSecret);
+      const [header, payload, signature] = token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${signature}`;
+      expect((await anonymous.get('/v1/tenants', { token })).status).toBe(200);
+      expect((await anonymous.get('/v1/tenants', { token: forged })).status).toBe(401);
+    });
+
+    it('refuses a malformed Authorization header', async () => {
+      const response = await anonymous.get('/v1/tenants', { headers: { authorization: 'Token abc' } });
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('roles and grants', () => {
+    let tenantA: string;
+    let tenantB: string;
+    let service: Awaited<ReturnType<typeof createPrincipal>>;
+
+    beforeAll(async () => {
+      tenantA = (await admin.post('/v1/tenants', makeTenant())).body.id;
+      tenantB = (await admin.post('/v1/tenants', makeTenant())).body.id;
+      service = await createPrincipal(broker, admin, { tenantGrants: [tenantA] });
+    });
+
+    it('gives a service 403 on admin routes', async () => {
+      const attempts = [
+        service.client.post('/v1/tenants', makeTenant()),
+        service.client.patch(`/v1/tenants/${tenantA}`, { name: 'x' }),
+        service.client.delete(`/v1/tenants/${tenantA}`),
+        service.client.get('/v1/principals'),
+        service.client.post('/v1/principals', { name: 'x', role: 'admin' }),
+        service.client.post(`/v1/principals/${service.id}/secret`),
+        service.client.put(`/v1/principals/${service.id}/grants`, { tenantGrants: ['*'] }),
+      ];
+      for (const response of await Promise.all(attempts)) {
+        expect(response.status).toBe(403);
+        expect(response.body.code).toBe('forbidden');
+      }
+    });
+
+    it('lets a service read a granted tenant, and answers an ungranted one exactly like a missing one', async () => {
+      expect((await service.client.get(`/v1/tenants/${tenantA}`)).status).toBe(200);
+      const ungranted = await service.client.get(`/v1/tenants/${tenantB}`);
+      const missing = await admin.get(`/v1/tenants/${UNKNOWN_ID}`);
+      expect(ungranted.status).toBe(404);
+      const shape = (body: Record<string, unknown>, id: string) => ({ ...body, requestId: undefined, message: String(body.message).replace(id, '<id>') });
+      expect(shape(ungranted.body, tenantB)).toEqual(shape(missing.body, UNKNOWN_ID));
+    });
+
+    it('lists only granted tenants to a service, and grant changes apply at once', async () => {
+      const before = await service.client.get('/v1/tenants?limit=200');
+      expect(before.body.items.map((t: { id: string }) => t.id)).toEqual([tenantA]);
+
+      const replaced = await admin.put(`/v1/principals/${service.id}/grants`, { tenantGrants: [tenantB] });
+      expect(replaced.body.tenantGrants).toEqual([tenantB]);
+      expect((await service.client.get(`/v1/tenants/${tenantA}`)).status).toBe(404);
+      expect((await service.client.get(`/v1/tenants/${tenantB}`)).status).toBe(200);
+
+      await admin.put(`/v1/principals/${service.id}/grants`, { tenantGrants: ['*'] });
+      expect((await service.client.get(`/v1/tenants/${tenantA}`)).status).toBe(200);
+      const all = await service.client.get('/v1/tenants?limit=200');
+      expect(all.body.items.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining([tenantA, tenantB]));
+      await admin.put(`/v1/principals/${service.id}/grants`, { tenantGrants: [tenantA] });
+    });
+
+    it('refuses grants to tenants that do not exist, and malformed grants', async () => {
+      const unknown = await admin.put(`/v1/principals/${service.id}/grants`, { tenantGrants: [tenantA, UNKNOWN_ID] });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.unknownTenantIds).toEqual([UNKNOWN_ID]);
+      for (const tenantGrants of [['*', tenantA], ['nope'], [tenantA, tenantA], 'all', [5]]) {
+        const response = await admin.put(`/v1/principals/${service.id}/grants`, { tenantGrants });
+        expect(response.status).toBe(400);
+        expect(response.body.errors[0].field).toBe('tenantGrants');
+      }
+    });
+
+    it('lets an admin act on every tenant', async () => {
+      expect((await admin.get(`/v1/tenants/${tenantB}`)).status).toBe(200);
+    });
+  });
+
+  describe('principals API', () => {
+    it('shows the secret only at creation, and never stores it', async () => {
+      const created = await admin.post('/v1/principals', { name: 'billing-worker', role: 'service' });
+      expect(created.status).toBe(201);
+      expect(created.body.clientSecret).toMatch(/^mibs_[A-Za-z0-9_-]{43}$/);
+      expect(created.body.tenantGrants).toEqual([]);
+      const read = await admin.get(`/v1/principals/${created.body.id}`);
+      expect(read.body.clientSecret).toBeUndefined();
+      expect(JSON.stringify((await admin.get('/v1/principals?limit=200')).body)).not.toContain(created.body.clientSecret);
+      const rows = await database.query('SELECT * FROM principals WHERE id = $1', [created.body.id]);
+      expect(JSON.stringify(rows)).not.toContain(created.body.clientSecret);
+      expect(rows[0].secret_hash).toMatch(/^scrypt\$/);
+    });
+
+    it('validates input', async () => {
+      const bad = await admin.post('/v1/principals', { name: '', role: 'root', extra: 1 });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'name', 'role']);
+      const adminWithGrants = await admin.post('/v1/principals', { name: 'a', role: 'admin', tenantGrants: [UNKNOWN_ID] });
+      expect(adminWithGrants.status).toBe(400);
+      expect((await admin.get('/v1/principals/not-a-uuid')).status).toBe(400);
+      expect((await admin.get(`/v1/principals/${UNKNOWN_ID}`)).status).toBe(404);
+      expect((await admin.patch(`/v1/principals/${UNKNOWN_ID}`, { name: 'x' })).status).toBe(404);
+      expect((await admin.get('/v1/principals?role=root')).status).toBe(400);
+    });
+
+    it('rotates a secret: the old secret and its tokens stop working, the new one works', async () => {
+      const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      const rotated = await admin.post(`/v1/principals/${principal.id}/secret`);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body).toEqual({ clientId: principal.clientId, clientSecret: expect.stringMatching(/^mibs_/) });
+      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      expect((await principal.client.get('/v1/tenants')).status).toBe(401);
+      const fresh = await brokerToken(broker, principal.clientId, rotated.body.clientSecret);
+      expect((await anonymous.get('/v1/tenants', { token: fresh })).status).toBe(200);
+    });
+
+    it('refuses a disabled principal at once, even with an unexpired token, and lets it back when enabled', async () => {
+      const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+      expect((await admin.patch(`/v1/principals/${principal.id}`, { enabled: false })).body.enabled).toBe(false);
+      const refused = await principal.client.get('/v1/tenants');
+      expect(refused.status).toBe(401);
+      expect(refused.body.message).toMatch(/disabled/);
+      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+    });
+
+    it('refuses a deleted principal at once', async () => {
+      const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      expect((await admin.delete(`/v1/principals/${principal.id}`)).status).toBe(204);
+      expect((await principal.client.get('/v1/tenants')).status).toBe(401);
+      expect((await admin.get(`/v1/principals/${principal.id}`)).status).toBe(404);
+    });
+
+    it('never lets the last enabled admin be disabled or deleted', async () => {
+      const list = await admin.get('/v1/principals?role=admin&limit=200');
+      const self = list.body.items.find((p: { clientId: string }) => p.clientId === TEST_ADMIN.clientId);
+      const others = list.body.items.filter((p: { id: string; enabled: boolean }) => p.id !== self.id && p.enabled);
+      for (const other of others) await admin.patch(`/v1/principals/${other.id}`, { enabled: false });
+      const disable = await admin.patch(`/v1/principals/${self.id}`, { enabled: false });
+      expect(disable.status).toBe(409);
+      expect(disable.body.code).toBe('principal_last_admin');
+      expect((await admin.delete(`/v1/principals/${self.id}`)).status).toBe(409);
+
+      const second = await createPrincipal(broker, admin, { role: 'admin' });
+      expect((await second.client.patch(`/v1/principals/${self.id}`, { enabled: false })).status).toBe(200);
+      expect((await second.client.patch(`/v1/principals/${self.id}`, { enabled: true })).status).toBe(200);
+    });
+  });
+
+  describe('POST /v1/auth/token', () => {
+    it('accepts form and JSON bodies and HTTP Basic, and returns a Bearer JWT with no-store', async () => {
+      const form = await tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret });
+      expect(form.status).toBe(200);
+      expect(form.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900 });
+      expect(form.headers.get('cache-control')).toBe('no-store');
+
+      const json = await anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret });
+      expect(json.status).toBe(200);
+
+      const basic = Buffer.from(`${TEST_ADMIN.clientId}:${TEST_ADMIN.clientSecret}`).toString('base64');
+      const viaBasic = await tokenRequest(broker, { grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
+      expect(viaBasic.status).toBe(200);
+      const claims = JSON.parse(Buffer.from(viaBasic.body.access_token.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ iss: 'myinvois-broker', aud: 'myinvois-broker', role: 'admin', sv: expect.any(Number) });
+      expect(claims.exp - claims.iat).toBe(900);
+      const header = JSON.parse(Buffer.from(viaBasic.body.access_token.split('.')[0], 'base64url').toString());
+      expect(header).toMatchObject({ alg: 'ES256', kid: brokerKid });
+    });
+
+    it.each([
+      [{ client_id: 'a', client_secret: 'b' }, 400, 'invalid_request'],
+      [{ grant_type: 'authorization_code', client_id: 'a', client_secret: 'b' }, 400, 'unsupported_grant_type'],
+      [{ grant_type: 'client_credentials', client_id: 'a' }, 400, 'invalid_request'],
+    ])('answers %j in RFC 6749 form', async (fields, status, error) => {
+      const response = await tokenRequest(broker, fields as Record<string, string>);
+      expect(response.status).toBe(status);
+      expect(response.body).toEqual({ error, error_description: expect.any(String) });
+    });
+
+    it('answers malformed JSON in RFC 6749 form', async () => {
+      const response = await anonymous.post('/v1/auth/token', undefined, { raw: '{"grant_type":', contentType: 'application/json' });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    });
+
+    it('says the same for an unknown client ID and a wrong secret, slows repeated failures, then answers 429', async () => {
+      const unknown = await tokenRequest(broker, { grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' });
+      const wrong = await tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: 'wrong' });
+      expect(unknown.status).toBe(401);
+      expect(unknown.body).toEqual(wrong.body);
+
+      const target = await createPrincipal(broker, admin);
+      const attempt = () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: target.clientId, client_secret: 'guess' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await attempt()).status);
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses[5]).toBe(429);
+      const locked = await tokenRequest(broker, { grant_type: 'client_credentials', client_id: target.clientId, client_secret: target.clientSecret });
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(locked.body.error).toBe('too_many_requests');
+      // Other clients are not affected.
+      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret })).status).toBe(200);
+    });
+  });
+
+  it('never writes a client secret or a bearer token to the log', async () => {
+    const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+    await principal.client.get('/v1/tenants');
+    const logs = broker.logs();
+    expect(logs).not.toContain(principal.clientSecret);
+    expect(logs).not.toContain(TEST_ADMIN.clientSecret);
+    const token = await brokerToken(broker, principal.clientId, principal.clientSecret);
+    await anonymous.get('/v1/tenants', { token });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(broker.logs()).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('callers across replicas, bootstrap and an external identity provider', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('refuses a principal disabled on one replica at once on another', async () => {
+    const [a, b] = await Promise.all([startBroker({ databaseUrl: database.url }), startBroker({ databaseUrl: database.url })]);
+    try {
+      const adminA = await adminClient(a);
+      const principal = await createPrincipal(a, adminA, { tenantGrants: ['*'] });
+      const onB = new HttpClient(b.url).withToken(await brokerToken(a, principal.clientId, principal.clientSecret));
+      expect((await onB.get('/v1/tenants')).status).toBe(200);
+      await adminA.patch(`/v1/principals/${principal.id}`, { enabled: false });
+      // NOTIFY is delivered on commit; allow it a moment to cross.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await onB.get('/v1/tenants')).status).toBe(401);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('in production, refuses to start without an admin or BOOTSTRAP_ADMIN_*', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const broker = await startBroker({
+        databaseUrl: fresh.url,
+        env: { NODE_ENV: 'production', BOOTSTRAP_ADMIN_CLIENT_ID: '', BOOTSTRAP_ADMIN_CLIENT_SECRET: '' },
+        waitReady: false,
+      });
+      expect(await broker.waitForExit()).toBe(1);
+      expect(broker.logs()).toMatch(/set BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET/);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('outside production, creates a first admin and prints its credentials once', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const env = { NODE_ENV: 'development', BOOTSTRAP_ADMIN_CLIENT_ID: '', BOOTSTRAP_ADMIN_CLIENT_SECRET: '' };
+      const first = await startBroker({ databaseUrl: fresh.url, env });
+      const output = first.logs();
+      const clientId = /client_id:\s+(\S+)/.exec(output)?.[1];
+      const clientSecret = /client_secret:\s+(\S+)/.exec(output)?.[1];
+      expect(clientId && clientSecret).toBeTruthy();
+      await brokerToken(first, clientId!, clientSecret!);
+      // Only in that one line: the structured log never carries it.
+      expect(first.logLines().some((line) => JSON.stringify(line).includes(clientSecret!))).toBe(false);
+      await first.stop();
+      const second = await startBroker({ databaseUrl: fresh.url, env });
+      expect(second.logs()).not.toContain('client_secret:');
+      await second.stop();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('applies a changed BOOTSTRAP_ADMIN_CLIENT_SECRET as a rotation', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const before = await startBroker({ databaseUrl: fresh.url });
+      const oldToken = await brokerToken(before, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+      await before.stop();
+      const newSecret = 'a-different-bootstrap-secret-0123456789abcdef';
+      const after = await startBroker({ databaseUrl: fresh.url, env: { BOOTSTRAP_ADMIN_CLIENT_SECRET: newSecret } });
+      try {
+        expect((await new HttpClient(after.url).get('/v1/tenants', { token: oldToken })).status).toBe(401);
+        await brokerToken(after, TEST_ADMIN.clientId, newSecret);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  describe('tokens of the provider identity provider', () => {
+    let jwksServer: Server;
+    let idpKey: CryptoKey;
+    let broker: ServiceProcess;
+    const ISSUER = 'https://idp.example.test/';
+
+    beforeAll(async () => {
+      const pair = await generateKeyPair('RS256', { extractable: true });
+      idpKey = pair.privateKey;
+      const publicJwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
+      jwksServer = createServer((_request, response) => {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ keys: [publicJwk] }));
+      });
+      await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+      const { port } = jwksServer.address() as AddressInfo;
+      broker = await startBroker({
+        databaseUrl: database.url,
+        env: {
+          AUTH_EXTERNAL_ISSUER: ISSUER,
+          AUTH_EXTERNAL_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+          AUTH_EXTERNAL_AUDIENCE: 'broker-api',
+          AUTH_EXTERNAL_PRINCIPAL_CLAIM: 'azp',
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+      await new Promise((resolve) => jwksServer?.close(resolve));
+    });
+
+    const idpToken = (claims: Record<string, unknown>, options: { audience?: string; key?: CryptoKey; kid?: string } = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'idp-1' })
+        .setIssuer(ISSUER)
+        .setAudience(options.audience ?? 'broker-api')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(options.key ?? idpKey);
+
+    it('maps a verified external token to the principal named by the configured claim', async () => {
+      const admin = await adminClient(broker);
+      await createPrincipal(broker, admin, { name: 'erp-connector', tenantGrants: ['*'], externalSubject: 'erp-connector-app' });
+      const api = new HttpClient(broker.url);
+      expect((await api.get('/v1/tenants', { token: await idpToken({ azp: 'erp-connector-app' }) })).status).toBe(200);
+      expect((await api.get('/v1/principals', { token: await idpToken({ azp: 'erp-connector-app' }) })).status).toBe(403);
+      expect((await api.get('/v1/tenants', { token: await idpToken({ azp: 'someone-unmapped' }) })).status).toBe(401);
+      expect((await api.get('/v1/tenants', { token: await idpToken({ sub: 'no-azp' }) })).status).toBe(401);
+      expect((await api.get('/v1/tenants', { token: await idpToken({ azp: 'erp-connector-app' }, { audience: 'other' }) })).status).toBe(401);
+      const stranger = (await generateKeyPair('RS256')).privateKey;
+      expect((await api.get('/v1/tenants', { token: await idpToken({ azp: 'erp-connector-app' }, { key: stranger }) })).status).toBe(401);
+    });
+
+    it('refuses a second principal with the same external subject', async () => {
+      const admin = await adminClient(broker);
+      const response = await admin.post('/v1/principals', { name: 'dup', role: 'service', externalSubject: 'erp-connector-app' });
+      expect(response.status).toBe(409);
+    });
+  });
+});
+
+function b64(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** The classic confusion attack: an HS256 token whose HMAC key is the server's public key. */
+async function hs256WithPublicKey(api: HttpClient): Promise<string> {
+  const jwk = (await api.get('/.well-known/jwks.json')).body.keys[0];
+  const signingInput = `${b64({ alg: 'HS256', typ: 'JWT', kid: jwk.kid })}.${b64({ iss: 'myinvois-broker', aud: 'myinvois-broker', sub: UNKNOWN_ID, sv: 1, iat: now(), exp: now() + 60 })}`;
+  const signature = createHmac('sha256', JSON.stringify(jwk)).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
+}
