@@ -1,4 +1,4 @@
-import { isAuthorisedFor, parseOnBehalfOf } from './on-behalf-of';
+import { isAuthorisedFor, normaliseOnBehalfOf, parseOnBehalfOf } from './on-behalf-of';
 
 describe('onbehalfof', () => {
   it.each([
@@ -44,5 +44,11 @@ describe('onbehalfof', () => {
   it('refuses a taxpayer that is not in the list', () => {
     expect(isAuthorisedFor(['C25845632020'], parse('C1234567890'))).toBe(false);
     expect(isAuthorisedFor([], parse('C1234567890'))).toBe(false);
+  });
+
+  it('normalises registered entries but leaves their shape for the parser to judge', () => {
+    expect(normaliseOnBehalfOf(' c0025845632020 : 2019-0123-4567')).toBe('C25845632020:201901234567');
+    expect(normaliseOnBehalfOf('ig123')).toBe('IG123');
+    expect(normaliseOnBehalfOf('C10:1:2')).toBe('C10:1:2');
   });
 });

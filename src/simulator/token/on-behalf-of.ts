@@ -1,4 +1,4 @@
-import { checkTin, isBrn, normaliseTin } from '../../tenants/tin';
+import { checkTin, isBrn, normaliseBrn, normaliseTin } from '../../tenants/tin';
 
 /** The taxpayer an intermediary acts for, from the `onbehalfof` header: `TIN` or `TIN:BRN`. */
 export interface OnBehalfOf {
@@ -31,4 +31,10 @@ export function parseOnBehalfOf(value: string): OnBehalfOfParse {
  */
 export function isAuthorisedFor(allowed: readonly string[], onBehalfOf: OnBehalfOf): boolean {
   return allowed.some((entry) => entry === onBehalfOf.value || entry === onBehalfOf.tin);
+}
+
+/** For values the simulator is given (registrations), not for the header, which must arrive normalised. */
+export function normaliseOnBehalfOf(value: string): string {
+  const [tin, ...rest] = value.split(':');
+  return [normaliseTin(tin), ...rest.map(normaliseBrn)].join(':');
 }
