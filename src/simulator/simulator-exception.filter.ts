@@ -39,7 +39,8 @@ export class SimulatorExceptionFilter implements ExceptionFilter {
     const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
     if (typeof code === 'string' && UNREADABLE_BODY[code]) return [400, { error: 'invalid_request', error_description: UNREADABLE_BODY[code] }];
     if (exception instanceof HttpException && exception.getStatus() < 500) {
-      return [400, { error: 'invalid_request', error_description: exception.message }];
+      // Parser refusals (such as a form field named __proto__) are 400s; a wrong method keeps its status.
+      return [exception.getStatus(), { error: 'invalid_request', error_description: exception.message }];
     }
     return [500, { error: 'server_error', error_description: 'Internal server error' }];
   }

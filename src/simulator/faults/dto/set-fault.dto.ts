@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { Required } from '../../clients/dto/client-validators';
+import { Required } from '../../../common/validators';
 import { FAULT_KINDS, MAX_LATENCY_MS } from '../fault-plan';
 import type { FaultKind } from '../fault-plan';
 
