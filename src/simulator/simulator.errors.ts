@@ -1,0 +1,20 @@
+import { DomainError, ErrorKind } from '../common/domain-error';
+
+export enum SimulatorErrorCode {
+  ClientNotFound = 'simulated_client_not_found',
+}
+
+const KIND: Record<SimulatorErrorCode, ErrorKind> = {
+  [SimulatorErrorCode.ClientNotFound]: 'not_found',
+};
+
+/** Errors of the control API (`/_sim/...`); the token endpoint answers in OAuth terms instead. */
+export class SimulatorError extends DomainError {
+  constructor(code: SimulatorErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, KIND[code], message, details);
+  }
+
+  static clientNotFound(clientId: string): SimulatorError {
+    return new SimulatorError(SimulatorErrorCode.ClientNotFound, `Client ${clientId} is not registered with the simulator`);
+  }
+}
