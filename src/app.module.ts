@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { loggerModuleParams } from './common/logger-module.params';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 @Module({})
@@ -17,6 +20,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerModuleParams(config)),
         DatabaseModule.forRoot(config, databaseUrl),
+        ScheduleModule.forRoot(),
+        MetricsModule,
+        AuditModule,
         HealthModule,
         TenantsModule,
         AuthModule,

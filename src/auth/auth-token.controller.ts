@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthTokenService, IssuedAccessToken } from './auth-token.service';
 import { Public } from './decorators';
 import { SigningKeys } from './signing-keys';
@@ -27,9 +27,14 @@ export class AuthTokenController {
   async token(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IssuedAccessToken> {
-    const issued = await this.tokens.issue(parseTokenRequest(body, authorization));
+    const issued = await this.tokens.issue(parseTokenRequest(body, authorization), {
+      type: 'anonymous',
+      requestId: request.id,
+      callerIp: request.ip,
+    });
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return issued;
   }

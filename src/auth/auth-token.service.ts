@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
 import { OAuthError } from '../common/oauth.error';
 import { AppConfig } from '../config/app-config';
 import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from './client-secret';
@@ -23,6 +25,7 @@ export class AuthTokenService {
   constructor(
     @InjectRepository(Principal) private readonly principals: Repository<Principal>,
     private readonly signingKeys: SigningKeys,
+    private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {
     this.throttle = new LoginThrottle({
@@ -32,9 +35,11 @@ export class AuthTokenService {
     });
   }
 
-  async issue(credentials: ClientCredentials): Promise<IssuedAccessToken> {
+  /** `caller`: the anonymous request context; the principal becomes the actor once known. */
+  async issue(credentials: ClientCredentials, caller: Extract<Actor, { type: 'anonymous' }>): Promise<IssuedAccessToken> {
     const verdict = this.throttle.check(credentials.clientId);
     if (!verdict.allowed) {
+      await this.recordRefusal(caller, credentials.clientId, 'locked out after repeated failures');
       throw new OAuthError('too_many_requests', 'Too many failed attempts for this client; retry later', verdict.retryAfterSeconds);
     }
     if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
@@ -44,11 +49,24 @@ export class AuthTokenService {
     const secretMatches = await verifyClientSecret(credentials.clientSecret, principal?.secretHash ?? UNKNOWN_CLIENT_HASH);
     if (!principal || !secretMatches || !principal.enabled) {
       this.throttle.recordFailure(credentials.clientId);
+      const reason = !principal ? 'unknown client ID' : !secretMatches ? 'wrong secret' : 'principal disabled';
+      await this.recordRefusal(caller, credentials.clientId, reason);
       throw new OAuthError('invalid_client', 'Client authentication failed');
     }
     this.throttle.recordSuccess(credentials.clientId);
     const ttl = this.config.auth.tokenTtlSeconds;
     const accessToken = await this.signingKeys.sign({ role: principal.role, sv: principal.secretVersion }, principal.id, ttl);
+    await this.audit.recordCommitted({
+      actor: { type: 'principal', id: principal.id, name: principal.name, requestId: caller.requestId, callerIp: caller.callerIp },
+      action: 'auth.login',
+      target: { type: 'principal', id: principal.id },
+      details: { clientId: principal.clientId, tokenFingerprint: this.audit.fingerprint(accessToken), expiresInSeconds: ttl },
+    });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
+  }
+
+  private async recordRefusal(caller: Actor, clientId: string, reason: string): Promise<void> {
+    // The attempted client ID is recorded: it is an identifier, not a secret.
+    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: clientId.slice(0, 128), reason, route: '/v1/auth/token' } });
   }
 }

@@ -1,11 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service';
+import { DomainError } from '../common/domain-error';
 import { TenantError } from '../tenants/tenant.errors';
 import { AuthError } from './auth.errors';
 import { Authenticator } from './authenticator';
 import { mayAccessTenant } from './caller';
-import { ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from './decorators';
+import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from './decorators';
 import type { Role } from './principal.entity';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
@@ -20,13 +22,22 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    try {
+      return await this.check(request, targets);
+    } catch (error) {
+      if (error instanceof DomainError) await this.recordDenial(request, error);
+      throw error;
+    }
+  }
+
+  private async check(request: FastifyRequest, targets: Parameters<Reflector['getAllAndOverride']>[1]): Promise<boolean> {
     const header = request.headers.authorization;
     if (!header) throw AuthError.missingToken();
     const token = BEARER.exec(header)?.[1];
@@ -45,5 +56,17 @@ export class AuthGuard implements CanActivate {
       throw TenantError.notFound(tenantId);
     }
     return true;
+  }
+
+  /** Every refusal is audited before the answer goes out, but a failing audit log never changes the answer. */
+  private async recordDenial(request: FastifyRequest, error: DomainError): Promise<void> {
+    const tenantParam = error instanceof TenantError ? (request.params as Record<string, string>) : undefined;
+    await this.audit.recordBestEffort({
+      actor: actorOf(request),
+      action: 'auth.denied',
+      outcome: 'denied',
+      tenantId: tenantParam ? (Object.values(tenantParam).find((value) => UUID.test(value)) ?? null) : null,
+      details: { code: error.code, reason: error.message, method: request.method, route: request.routeOptions?.url ?? request.url.split('?')[0] },
+    });
   }
 }

@@ -2,6 +2,8 @@ import { writeSync } from 'node:fs';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { systemActor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { generateClientId, generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret';
 import { Principal } from './principal.entity';
@@ -22,6 +24,7 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -53,6 +56,7 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
           tenantIds: [],
         }),
       );
+      await this.record(manager, 'principal.created', created.id, { clientId, role: 'admin', source: 'BOOTSTRAP_ADMIN_CLIENT_ID' });
       this.logger.log({ principalId: created.id, clientId }, 'created the admin named by BOOTSTRAP_ADMIN_CLIENT_ID');
       return;
     }
@@ -68,6 +72,11 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
     existing.enabled = true;
     await manager.save(existing);
     await manager.query('SELECT pg_notify($1, $2)', [PRINCIPAL_CHANGED, existing.id]);
+    await this.record(manager, sameSecret ? 'principal.updated' : 'principal.secret_rotated', existing.id, {
+      clientId,
+      source: 'BOOTSTRAP_ADMIN_CLIENT_SECRET',
+      enabled: true,
+    });
     this.logger.warn({ principalId: existing.id, clientId }, 'updated the bootstrap admin to match BOOTSTRAP_ADMIN_CLIENT_SECRET');
   }
 
@@ -84,6 +93,7 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
         tenantIds: [],
       }),
     );
+    await this.record(manager, 'principal.created', created.id, { clientId, role: 'admin', source: 'generated first admin' });
     this.logger.warn({ principalId: created.id, clientId }, 'no admin existed: created one and printed its credentials to stderr once');
     // Deliberately outside the (redacting) logger: this is the one time the secret can be shown.
     writeSync(
@@ -99,5 +109,9 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
         '',
       ].join('\n'),
     );
+  }
+
+  private async record(manager: EntityManager, action: string, principalId: string, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record(manager, { actor: systemActor('bootstrap'), action, target: { type: 'principal', id: principalId }, details });
   }
 }

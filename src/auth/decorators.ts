@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../audit/actor';
 import type { Caller } from './caller';
 import type { Role } from './principal.entity';
 
@@ -25,3 +26,19 @@ export const CurrentCaller = createParamDecorator((_data: unknown, context: Exec
   if (!caller) throw new Error('CurrentCaller used on a route without authentication');
   return caller;
 });
+
+/**
+ * The audit actor for this request: the authenticated principal with the request id and the
+ * caller's address (from X-Forwarded-For only when TRUST_PROXY is set).
+ */
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return actorOf(request);
+});
+
+export function actorOf(request: FastifyRequest): Actor {
+  const caller = request.caller;
+  return caller
+    ? { type: 'principal', id: caller.principalId, name: caller.name, requestId: request.id, callerIp: request.ip }
+    : { type: 'anonymous', requestId: request.id, callerIp: request.ip };
+}

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../common/validators';
-import { Roles } from './decorators';
+import type { Actor } from '../audit/actor';
+import { CurrentActor, Roles } from './decorators';
 import { CreatePrincipalDto } from './dto/create-principal.dto';
 import { ListPrincipalsQuery } from './dto/list-principals.query';
 import { PrincipalDto, PrincipalPageDto, PrincipalWithSecretDto } from './dto/principal.dto';
@@ -17,8 +18,8 @@ export class PrincipalsController {
 
   @Post()
   @ApiCreatedResponse({ type: PrincipalWithSecretDto, description: 'The only time clientSecret is shown' })
-  create(@Body() body: CreatePrincipalDto): Promise<PrincipalWithSecretDto> {
-    return this.principals.create(body);
+  create(@Body() body: CreatePrincipalDto, @CurrentActor() actor: Actor): Promise<PrincipalWithSecretDto> {
+    return this.principals.create(actor, body);
   }
 
   @Get()
@@ -35,27 +36,27 @@ export class PrincipalsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: PrincipalDto })
-  update(@UuidParam() id: string, @Body() body: UpdatePrincipalDto): Promise<PrincipalDto> {
-    return this.principals.update(id, body);
+  update(@UuidParam() id: string, @Body() body: UpdatePrincipalDto, @CurrentActor() actor: Actor): Promise<PrincipalDto> {
+    return this.principals.update(actor, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  remove(@UuidParam() id: string): Promise<void> {
-    return this.principals.remove(id);
+  remove(@UuidParam() id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.principals.remove(actor, id);
   }
 
   @Post(':id/secret')
   @HttpCode(200)
   @ApiOkResponse({ description: '{ clientId, clientSecret }: the new secret, shown only now' })
-  rotateSecret(@UuidParam() id: string): Promise<{ clientId: string; clientSecret: string }> {
-    return this.principals.rotateSecret(id);
+  rotateSecret(@UuidParam() id: string, @CurrentActor() actor: Actor): Promise<{ clientId: string; clientSecret: string }> {
+    return this.principals.rotateSecret(actor, id);
   }
 
   @Put(':id/grants')
   @ApiOkResponse({ type: PrincipalDto })
-  replaceGrants(@UuidParam() id: string, @Body() body: ReplaceGrantsDto): Promise<PrincipalDto> {
-    return this.principals.replaceGrants(id, body.tenantGrants);
+  replaceGrants(@UuidParam() id: string, @Body() body: ReplaceGrantsDto, @CurrentActor() actor: Actor): Promise<PrincipalDto> {
+    return this.principals.replaceGrants(actor, id, body.tenantGrants);
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';
 import { Page, pageByCreation, toCreationPage } from '../common/pagination';
 import { isUniqueViolation } from '../common/postgres-errors';
@@ -23,9 +26,10 @@ export class PrincipalsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tenants: TenantsService,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(input: CreatePrincipalDto): Promise<PrincipalWithSecretDto> {
+  async create(actor: Actor, input: CreatePrincipalDto): Promise<PrincipalWithSecretDto> {
     const grants = await this.resolveGrants(input.role, input.tenantGrants ?? []);
     const clientSecret = generateClientSecret();
     const principal = await this.inTransaction(async (manager) => {
@@ -40,6 +44,13 @@ export class PrincipalsService {
         }),
       );
       await this.announce(manager, created.id);
+      await this.record(manager, actor, 'principal.created', created, {
+        name: created.name,
+        role: created.role,
+        clientId: created.clientId,
+        tenantGrants: grantsOf(created),
+        externalSubject: created.externalSubject,
+      });
       return created;
     }, input.externalSubject);
     return { ...this.map(principal), clientSecret };
@@ -56,34 +67,37 @@ export class PrincipalsService {
     return this.map(await this.findLive(this.dataSource.manager, id));
   }
 
-  async update(id: string, changes: UpdatePrincipalDto): Promise<PrincipalDto> {
+  async update(actor: Actor, id: string, changes: UpdatePrincipalDto): Promise<PrincipalDto> {
     if (changes.name === undefined && changes.enabled === undefined) {
       throw ValidationFailedError.field('body', 'nothing to update: give name and/or enabled');
     }
     const principal = await this.inTransaction(async (manager) => {
       const found = await this.findLive(manager, id, true);
       if (changes.enabled === false && found.enabled) await this.assertNotLastAdmin(manager, found);
+      const before = { ...found };
       if (changes.name !== undefined) found.name = changes.name;
       if (changes.enabled !== undefined) found.enabled = changes.enabled;
       const saved = await manager.save(found);
       await this.announce(manager, id);
+      await this.record(manager, actor, 'principal.updated', saved, { changes: changesOf(before, saved, ['name', 'enabled']) });
       return saved;
     });
     return this.map(principal);
   }
 
   /** Soft delete: refused at once everywhere; the row stays for the audit trail. */
-  async remove(id: string): Promise<void> {
+  async remove(actor: Actor, id: string): Promise<void> {
     await this.inTransaction(async (manager) => {
       const found = await this.findLive(manager, id, true);
       await this.assertNotLastAdmin(manager, found);
       await manager.update(Principal, { id }, { deletedAt: () => 'now()', enabled: false });
       await this.announce(manager, id);
+      await this.record(manager, actor, 'principal.deleted', found, { name: found.name, role: found.role, clientId: found.clientId });
     });
   }
 
   /** A new secret; the old one stops working, and so do tokens obtained with it. */
-  async rotateSecret(id: string): Promise<{ clientId: string; clientSecret: string }> {
+  async rotateSecret(actor: Actor, id: string): Promise<{ clientId: string; clientSecret: string }> {
     const clientSecret = generateClientSecret();
     const principal = await this.inTransaction(async (manager) => {
       const found = await this.findLive(manager, id, true);
@@ -91,17 +105,20 @@ export class PrincipalsService {
       found.secretVersion += 1;
       const saved = await manager.save(found);
       await this.announce(manager, id);
+      await this.record(manager, actor, 'principal.secret_rotated', saved, { clientId: saved.clientId, secretVersion: saved.secretVersion });
       return saved;
     });
     return { clientId: principal.clientId, clientSecret };
   }
 
-  async replaceGrants(id: string, tenantGrants: string[]): Promise<PrincipalDto> {
+  async replaceGrants(actor: Actor, id: string, tenantGrants: string[]): Promise<PrincipalDto> {
     const principal = await this.inTransaction(async (manager) => {
       const found = await this.findLive(manager, id, true);
+      const before = grantsOf(found);
       Object.assign(found, await this.resolveGrants(found.role, tenantGrants));
       const saved = await manager.save(found);
       await this.announce(manager, id);
+      await this.record(manager, actor, 'principal.grants_replaced', saved, { from: before, to: grantsOf(saved) });
       return saved;
     });
     return this.map(principal);
@@ -144,6 +161,10 @@ export class PrincipalsService {
     return principal;
   }
 
+  private async record(manager: EntityManager, actor: Actor, action: string, principal: Principal, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record(manager, { actor, action, target: { type: 'principal', id: principal.id }, details });
+  }
+
   /** Every replica's PrincipalStates drops its cached copy when this transaction commits. */
   private async announce(manager: EntityManager, id: string): Promise<void> {
     await manager.query('SELECT pg_notify($1, $2)', [PRINCIPAL_CHANGED, id]);
@@ -166,11 +187,15 @@ export class PrincipalsService {
       name: principal.name,
       role: principal.role,
       clientId: principal.clientId,
-      tenantGrants: principal.allTenants ? [ALL_TENANTS] : principal.tenantIds,
+      tenantGrants: grantsOf(principal),
       externalSubject: principal.externalSubject,
       enabled: principal.enabled,
       createdAt: principal.createdAt.toISOString(),
       updatedAt: principal.updatedAt.toISOString(),
     };
   }
+}
+
+function grantsOf(principal: Principal): string[] {
+  return principal.allTenants ? [ALL_TENANTS] : principal.tenantIds;
 }

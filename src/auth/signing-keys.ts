@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, JWK, SignJWT } from 'jose';
 import type { CryptoKey, JWTPayload } from 'jose';
+import { readOrCreateKeyFile } from '../common/local-key-file';
 import { AppConfig } from '../config/app-config';
 
 const ALGORITHM = 'ES256';
@@ -57,13 +56,13 @@ export class SigningKeys implements OnModuleInit {
       throw new Error('AUTH_SIGNING_KEY is required when NODE_ENV=production, so that every replica signs and verifies with one key');
     }
     const file = join(this.config.dataDir, 'auth-signing-key.jwk.json');
-    if (existsSync(file)) return fromText(await readFile(file, 'utf8'), file);
-    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-    const jwk = await exportJWK(privateKey);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify(jwk), { mode: 0o600 });
-    this.logger.warn({ file }, 'AUTH_SIGNING_KEY is not set: generated a development signing key (set AUTH_SIGNING_KEY for production and for several replicas)');
-    return fromText(JSON.stringify(jwk), file);
+    const { text, created } = await readOrCreateKeyFile(file, async () =>
+      JSON.stringify(await exportJWK((await generateKeyPair(ALGORITHM, { extractable: true })).privateKey)),
+    );
+    if (created) {
+      this.logger.warn({ file }, 'AUTH_SIGNING_KEY is not set: generated a development signing key (set AUTH_SIGNING_KEY for production and for several replicas)');
+    }
+    return fromText(text, file);
   }
 }
 

@@ -37,6 +37,15 @@ export class AppConfig {
     readonly bootstrapAdmin?: { readonly clientId: string; readonly clientSecret: string };
   };
 
+  readonly audit: {
+    readonly failClosed: boolean;
+    readonly fingerprintKey?: string;
+    readonly batchMax: number;
+    readonly writeTimeoutMs: number;
+    readonly queueMax: number;
+    readonly retentionDays?: number;
+  };
+
   constructor(env: AppEnvironment) {
     this.nodeEnv = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -79,6 +88,14 @@ export class AppConfig {
         env.BOOTSTRAP_ADMIN_CLIENT_ID && env.BOOTSTRAP_ADMIN_CLIENT_SECRET
           ? { clientId: env.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: env.BOOTSTRAP_ADMIN_CLIENT_SECRET }
           : undefined,
+    };
+    this.audit = {
+      failClosed: env.AUDIT_FAIL_CLOSED,
+      fingerprintKey: env.AUDIT_FINGERPRINT_KEY,
+      batchMax: env.AUDIT_BATCH_MAX,
+      writeTimeoutMs: env.AUDIT_WRITE_TIMEOUT_MS,
+      queueMax: env.AUDIT_QUEUE_MAX,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
     };
   }
 }

@@ -141,6 +141,46 @@ export class AppEnvironment implements CrossChecked {
   @IsOptional()
   BOOTSTRAP_ADMIN_CLIENT_SECRET?: string;
 
+  // --- the audit log (src/audit) ---
+
+  /** Refuse to hand out tokens when their audit event cannot be written. */
+  @IsBoolean()
+  @ToBoolean()
+  AUDIT_FAIL_CLOSED = true;
+
+  /** Base64 of at least 32 random bytes; names tokens in the audit log by an HMAC under it. */
+  @Matches(/^[A-Za-z0-9+/_-]{43,}={0,2}$/, { message: 'AUDIT_FINGERPRINT_KEY must be base64 of at least 32 bytes' })
+  @IsString()
+  @IsOptional()
+  AUDIT_FINGERPRINT_KEY?: string;
+
+  @Max(5000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  AUDIT_BATCH_MAX = 500;
+
+  /** How long an audit write may wait for the chain lock before it counts as failed. */
+  @Max(60_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  AUDIT_WRITE_TIMEOUT_MS = 5000;
+
+  @Max(1_000_000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  AUDIT_QUEUE_MAX = 20_000;
+
+  /** Unset: keep every event. Set: a daily purge removes events older than this. */
+  @Max(36_500)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  @IsOptional()
+  AUDIT_RETENTION_DAYS?: number;
+
   crossCheck(): string[] {
     return [
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),

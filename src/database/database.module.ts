@@ -14,7 +14,8 @@ import { runMigrationsExclusively } from './migrations';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  /** `schema: 'leave'` for command-line jobs: no migrations, no refusal of a schema that is behind. */
+  static forRoot(config: AppConfig, databaseUrl: string, mode: { schema: 'manage' | 'leave' } = { schema: 'manage' }): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
@@ -27,6 +28,7 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
+            if (mode.schema === 'leave') return dataSource;
             if (config.database.migrationsRun) {
               await runMigrationsExclusively(dataSource);
             } else if (await dataSource.showMigrations()) {

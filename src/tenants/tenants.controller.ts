@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Caller, grantedTenantIds } from '../auth/caller';
-import { CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
+import { CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
+import type { Actor } from '../audit/actor';
 import { UuidParam } from '../common/validators';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -18,8 +19,8 @@ export class TenantsController {
 
   @Post()
   @ApiCreatedResponse({ type: TenantDto })
-  create(@Body() body: CreateTenantDto): Promise<TenantDto> {
-    return this.tenants.create(body);
+  create(@Body() body: CreateTenantDto, @CurrentActor() actor: Actor): Promise<TenantDto> {
+    return this.tenants.create(actor, body);
   }
 
   /** Services see only the tenants they are granted. */
@@ -40,14 +41,14 @@ export class TenantsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: TenantDto })
-  update(@UuidParam() id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
-    return this.tenants.update(id, body);
+  update(@UuidParam() id: string, @Body() body: UpdateTenantDto, @CurrentActor() actor: Actor): Promise<TenantDto> {
+    return this.tenants.update(actor, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Soft-deleted; the TIN can be registered again' })
-  remove(@UuidParam() id: string): Promise<void> {
-    return this.tenants.remove(id);
+  remove(@UuidParam() id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.tenants.remove(actor, id);
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';
 import { Page, pageByCreation, toCreationPage } from '../common/pagination';
 import { isUniqueViolation } from '../common/postgres-errors';
@@ -16,14 +19,27 @@ export const TENANT_TIN_INDEX = 'uq_tenants_environment_tin_live';
 
 @Injectable()
 export class TenantsService {
-  constructor(@InjectRepository(Tenant) private readonly tenants: Repository<Tenant>) {}
+  constructor(
+    @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
-  async create(input: CreateTenantDto): Promise<TenantDto> {
+  async create(actor: Actor, input: CreateTenantDto): Promise<TenantDto> {
     try {
-      const tenant = await this.tenants.save(
-        this.tenants.create({ name: input.name, tin: input.tin, brn: input.brn ?? null, environment: input.environment }),
-      );
-      return this.map(tenant);
+      return await this.dataSource.transaction(async (manager) => {
+        const tenant = await manager.save(
+          manager.create(Tenant, { name: input.name, tin: input.tin, brn: input.brn ?? null, environment: input.environment }),
+        );
+        await this.audit.record(manager, {
+          actor,
+          action: 'tenant.created',
+          tenantId: tenant.id,
+          target: { type: 'tenant', id: tenant.id },
+          details: { name: tenant.name, tin: tenant.tin, brn: tenant.brn, environment: tenant.environment },
+        });
+        return this.map(tenant);
+      });
     } catch (error) {
       if (isUniqueViolation(error, TENANT_TIN_INDEX)) throw await this.tinTaken(input.tin, input.environment);
       throw error;
@@ -54,28 +70,51 @@ export class TenantsService {
   }
 
   async get(id: string): Promise<TenantDto> {
-    return this.map(await this.findLive(id));
+    return this.map(await this.findLive(this.dataSource.manager, id));
   }
 
-  async update(id: string, changes: UpdateTenantDto): Promise<TenantDto> {
+  async update(actor: Actor, id: string, changes: UpdateTenantDto): Promise<TenantDto> {
     if (changes.name === undefined && changes.brn === undefined && changes.status === undefined) {
       throw ValidationFailedError.field('body', 'nothing to update: give at least one of name, brn, status');
     }
-    const tenant = await this.findLive(id);
-    if (changes.name !== undefined) tenant.name = changes.name;
-    if (changes.brn !== undefined) tenant.brn = changes.brn;
-    if (changes.status !== undefined) tenant.status = changes.status;
-    return this.map(await this.tenants.save(tenant));
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = await this.findLive(manager, id, true);
+      const before = { ...tenant };
+      if (changes.name !== undefined) tenant.name = changes.name;
+      if (changes.brn !== undefined) tenant.brn = changes.brn;
+      if (changes.status !== undefined) tenant.status = changes.status;
+      const saved = await manager.save(tenant);
+      await this.audit.record(manager, {
+        actor,
+        action: 'tenant.updated',
+        tenantId: id,
+        target: { type: 'tenant', id },
+        details: { changes: changesOf(before, saved, ['name', 'brn', 'status']) },
+      });
+      return this.map(saved);
+    });
   }
 
   /** Soft delete: the row stays for the audit trail, and its TIN can be registered again. */
-  async remove(id: string): Promise<void> {
-    const result = await this.tenants.update({ id, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
-    if (!result.affected) throw TenantError.notFound(id);
+  async remove(actor: Actor, id: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const tenant = await this.findLive(manager, id, true);
+      await manager.update(Tenant, { id }, { deletedAt: () => 'now()' });
+      await this.audit.record(manager, {
+        actor,
+        action: 'tenant.deleted',
+        tenantId: id,
+        target: { type: 'tenant', id },
+        details: { tin: tenant.tin, environment: tenant.environment },
+      });
+    });
   }
 
-  private async findLive(id: string): Promise<Tenant> {
-    const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
+  private async findLive(manager: EntityManager, id: string, forUpdate = false): Promise<Tenant> {
+    const tenant = await manager.findOne(Tenant, {
+      where: { id, deletedAt: IsNull() },
+      ...(forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!tenant) throw TenantError.notFound(id);
     return tenant;
   }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,9 @@ export const TEST_ADMIN = { clientId: 'test-admin', clientSecret: 'test-admin-se
  * tests can mint tokens of their own (expired, tampered) with the key the broker trusts.
  */
 export const TEST_SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** Shared by the brokers of a test run, as replicas share it in production. */
+export const TEST_FINGERPRINT_KEY = randomBytes(32).toString('base64');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -81,6 +84,15 @@ export class ServiceProcess {
     await this.exited;
   }
 
+  /** Output reaches us through a pipe, a little after the process wrote it. */
+  async waitForLog(pattern: RegExp, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output)) {
+      if (Date.now() > deadline) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  }
+
   waitForExit(): Promise<number | null> {
     return this.exited;
   }
@@ -130,6 +142,7 @@ export async function startBroker(options: BrokerOptions): Promise<ServiceProces
     BOOTSTRAP_ADMIN_CLIENT_ID: TEST_ADMIN.clientId,
     BOOTSTRAP_ADMIN_CLIENT_SECRET: TEST_ADMIN.clientSecret,
     AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
+    AUDIT_FINGERPRINT_KEY: TEST_FINGERPRINT_KEY,
     ...options.env,
   });
   const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);

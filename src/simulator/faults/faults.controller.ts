@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { SetFaultDto } from './dto/set-fault.dto';
 import { Fault } from './fault-plan';
-import { FaultsService, FaultsView } from './faults.service';
+import { FaultsService } from './faults.service';
+import type { FaultsView } from './faults.service';
 
 @Controller('_sim')
 export class FaultsController {

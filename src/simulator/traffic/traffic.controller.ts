@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { LoginRecord } from './login-record';
-import { Counters } from './traffic-counters';
+import type { LoginRecord } from './login-record';
+import type { Counters } from './traffic-counters';
 import { TrafficService } from './traffic.service';
 
 @Controller('_sim')

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The broker's Prometheus metrics, all in one registry. Modules increment what they own; names
+ * follow Prometheus conventions (`_total` counters, base units).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly auditEvents = new Counter({
+    name: 'broker_audit_events_total',
+    help: 'Audit events committed, by how they were written',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditCommits = new Counter({
+    name: 'broker_audit_group_commits_total',
+    help: 'Transactions that committed a batch of group-committed audit events',
+    registers: [this.registry],
+  });
+
+  readonly auditBatchSize = new Histogram({
+    name: 'broker_audit_batch_size',
+    help: 'Events per group commit',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  readonly auditFailures = new Counter({
+    name: 'broker_audit_write_failures_total',
+    help: 'Audit events that could not be written',
+    registers: [this.registry],
+  });
+
+  readonly auditAvailable = new Gauge({
+    name: 'broker_audit_available',
+    help: '1 while the audit log accepts writes, 0 after the last write failed',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'broker_' });
+    this.auditAvailable.set(1);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
