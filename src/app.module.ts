@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { VaultModule } from './vault/vault.module';
 
 @Module({})
 export class AppModule {
@@ -24,6 +25,7 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         HealthModule,
+        VaultModule,
         TenantsModule,
         AuthModule,
       ],

@@ -37,6 +37,9 @@ describe('tenants API', () => {
         brn: '201901234567',
         environment: 'sandbox',
         status: 'active',
+        credentialId: null,
+        onBehalfOfFormat: 'tin',
+        onBehalfOf: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

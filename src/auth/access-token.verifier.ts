@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { AuthError } from './auth.errors';
@@ -31,8 +31,8 @@ export class AccessTokenVerifier {
     private readonly config: AppConfig,
     signingKeys: SigningKeys,
   ) {
-    // Resolved lazily: the signing key is loaded in SigningKeys.onModuleInit.
-    this.brokerKeys = (header, token) => createLocalJWKSet({ keys: signingKeys.publicJwks() })(header, token);
+    // Resolved per call: the keys are loaded in SigningKeys.onModuleInit and change on rotation.
+    this.brokerKeys = (header, token) => signingKeys.verificationKeys()(header, token);
     if (config.auth.external) {
       this.externalKeys = createRemoteJWKSet(new URL(config.auth.external.jwksUrl), {
         cooldownDuration: 30_000,

@@ -8,6 +8,7 @@ export enum AuthErrorCode {
   ExternalSubjectTaken = 'principal_external_subject_taken',
   LastAdmin = 'principal_last_admin',
   UnknownTenantGrant = 'principal_unknown_tenant',
+  SigningKeyConfigured = 'signing_key_configured',
 }
 
 const KIND: Record<AuthErrorCode, ErrorKind> = {
@@ -18,6 +19,7 @@ const KIND: Record<AuthErrorCode, ErrorKind> = {
   [AuthErrorCode.ExternalSubjectTaken]: 'conflict',
   [AuthErrorCode.LastAdmin]: 'conflict',
   [AuthErrorCode.UnknownTenantGrant]: 'invalid',
+  [AuthErrorCode.SigningKeyConfigured]: 'conflict',
 };
 
 const REALM = 'myinvois-broker';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
+import { VaultModule } from '../vault/vault.module';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthGuard } from './auth.guard';
 import { AuthTokenController } from './auth-token.controller';
@@ -12,13 +13,15 @@ import { Principal } from './principal.entity';
 import { PrincipalStates } from './principal-states';
 import { PrincipalsController } from './principals.controller';
 import { PrincipalsService } from './principals.service';
-import { SigningKeys } from './signing-keys';
+import { signingKeyEnvelopes, SigningKeys } from './signing-keys';
+import { SigningKeysController } from './signing-keys.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Principal]), TenantsModule],
-  controllers: [AuthTokenController, PrincipalsController],
+  imports: [TypeOrmModule.forFeature([Principal]), TenantsModule, VaultModule],
+  controllers: [AuthTokenController, PrincipalsController, SigningKeysController],
   providers: [
     SigningKeys,
+    signingKeyEnvelopes,
     AccessTokenVerifier,
     PrincipalStates,
     Authenticator,

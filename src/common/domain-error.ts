@@ -6,7 +6,9 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'too_many_requests'
-  | 'unavailable';
+  | 'unavailable'
+  /** Stored data failed a check (an integrity error): the server's fault, named precisely. */
+  | 'internal';
 
 export interface FieldProblem {
   field: string;

@@ -11,6 +11,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: HttpStatus.CONFLICT,
   too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  internal: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 /** Fastify's own codes for requests it refuses before a handler runs. */
@@ -48,6 +49,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError && exception.headers) void reply.headers(exception.headers);
     if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, requestId: request?.id }, 'unhandled error');
+    } else if (exception instanceof DomainError && exception.kind === 'internal') {
+      this.logger.error({ code: exception.code, message: exception.message, requestId: request?.id }, 'stored data failed a check');
     }
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8');
     if (isOAuthRoute(request)) {

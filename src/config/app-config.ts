@@ -46,6 +46,13 @@ export class AppConfig {
     readonly retentionDays?: number;
   };
 
+  readonly vault: {
+    /** Unset outside production: a development key is generated under DATA_DIR. */
+    readonly keys?: string;
+    readonly activeKey?: string;
+    readonly expiryWarningDays: number;
+  };
+
   constructor(env: AppEnvironment) {
     this.nodeEnv = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -97,6 +104,7 @@ export class AppConfig {
       queueMax: env.AUDIT_QUEUE_MAX,
       retentionDays: env.AUDIT_RETENTION_DAYS,
     };
+    this.vault = { keys: env.VAULT_KEYS, activeKey: env.VAULT_ACTIVE_KEY, expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS };
   }
 }
 

@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsPostgresUrl } from './is-postgres-url';
+import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger } from './environment-validation';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -181,8 +182,29 @@ export class AppEnvironment implements CrossChecked {
   @IsOptional()
   AUDIT_RETENTION_DAYS?: number;
 
+  // --- the credential vault (src/vault) ---
+
+  /** `v1:<base64 32 bytes>,v2:...`: master keys that wrap the per-credential data keys. */
+  @IsString()
+  @IsOptional()
+  VAULT_KEYS?: string;
+
+  /** Which VAULT_KEYS version wraps new data keys; may be omitted with a single key. */
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'VAULT_ACTIVE_KEY must be a key version of letters, digits, _ or -' })
+  @IsString()
+  @IsOptional()
+  VAULT_ACTIVE_KEY?: string;
+
+  /** Credentials whose secrets expire within this many days are flagged `expiresSoon`. */
+  @Max(365)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  CREDENTIAL_EXPIRY_WARNING_DAYS = 30;
+
   crossCheck(): string[] {
     return [
+      ...this.vaultProblems(),
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),
       ...setTogether({
         AUTH_EXTERNAL_ISSUER: this.AUTH_EXTERNAL_ISSUER,
@@ -190,5 +212,18 @@ export class AppEnvironment implements CrossChecked {
         AUTH_EXTERNAL_AUDIENCE: this.AUTH_EXTERNAL_AUDIENCE,
       }),
     ];
+  }
+
+  private vaultProblems(): string[] {
+    if (!this.VAULT_KEYS) {
+      if (this.NODE_ENV === 'production') return ['VAULT_KEYS is not set: production needs master keys for the credential vault'];
+      return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
+    }
+    try {
+      LocalKeyRing.parse(this.VAULT_KEYS, this.VAULT_ACTIVE_KEY);
+      return [];
+    } catch (error) {
+      return [(error as Error).message];
+    }
   }
 }

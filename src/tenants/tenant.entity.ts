@@ -1,7 +1,11 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Credential } from '../vault/credential.entity';
 
 export const ENVIRONMENTS = ['sandbox', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const ON_BEHALF_OF_FORMATS = ['tin', 'tin_brn'] as const;
+export type OnBehalfOfFormat = (typeof ON_BEHALF_OF_FORMATS)[number];
 
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
@@ -13,6 +17,8 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
 @Check('ck_tenants_environment', `"environment" IN ('sandbox', 'production')`)
 @Check('ck_tenants_status', `"status" IN ('active', 'suspended')`)
 @Check('ck_tenants_brn', `"brn" IS NULL OR "brn" ~ '^[0-9]{12}$'`)
+@Check('ck_tenants_on_behalf_of_format', `"on_behalf_of_format" IN ('tin', 'tin_brn')`)
+@Index('ix_tenants_credential_id', ['credentialId'])
 export class Tenant {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -32,6 +38,23 @@ export class Tenant {
 
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status!: TenantStatus;
+
+  /** The MyInvois credential this tenant logs in with; null until one is attached. */
+  @Column({ type: 'uuid', nullable: true })
+  credentialId!: string | null;
+
+  /** Declared for the foreign key only (RESTRICT: a credential in use cannot be deleted); never loaded. */
+  @ManyToOne(() => Credential, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'credential_id', foreignKeyConstraintName: 'fk_tenants_credential' })
+  credential?: Credential;
+
+  /** For intermediary credentials: send `onbehalfof` as the TIN, or as `TIN:BRN`. */
+  @Column({ type: 'varchar', length: 8, default: 'tin' })
+  onBehalfOfFormat!: OnBehalfOfFormat;
+
+  /** Derived from TIN, BRN and format when the credential is an intermediary's; else null. */
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  onBehalfOf!: string | null;
 
   /** Millisecond precision so keyset cursors round-trip through JavaScript dates exactly. */
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })

@@ -3,11 +3,13 @@ import { DomainError, ErrorKind } from '../common/domain-error';
 export enum TenantErrorCode {
   NotFound = 'tenant_not_found',
   TinTaken = 'tenant_tin_taken',
+  CredentialTaken = 'tenant_credential_taken',
 }
 
 const KIND: Record<TenantErrorCode, ErrorKind> = {
   [TenantErrorCode.NotFound]: 'not_found',
   [TenantErrorCode.TinTaken]: 'conflict',
+  [TenantErrorCode.CredentialTaken]: 'conflict',
 };
 
 export class TenantError extends DomainError {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import type { Actor } from '../audit/actor';
@@ -11,6 +11,7 @@ import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
 import { TenantDto } from './dto/tenant.dto';
 import { UpdateTenantDto } from './dto/update-tenant.dto';
+import { CredentialsService, CredentialSummary } from '../vault/credentials.service';
 import { Tenant } from './tenant.entity';
 import { TenantError, TenantErrorCode } from './tenant.errors';
 
@@ -18,12 +19,18 @@ import { TenantError, TenantErrorCode } from './tenant.errors';
 export const TENANT_TIN_INDEX = 'uq_tenants_environment_tin_live';
 
 @Injectable()
-export class TenantsService {
+export class TenantsService implements OnModuleInit {
   constructor(
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly credentials: CredentialsService,
   ) {}
+
+  onModuleInit(): void {
+    // The vault refuses to delete a credential that tenants use; it asks here which ones.
+    this.credentials.setCredentialUsers((manager, credentialId) => this.idsUsing(manager, credentialId));
+  }
 
   async create(actor: Actor, input: CreateTenantDto): Promise<TenantDto> {
     try {
@@ -74,8 +81,8 @@ export class TenantsService {
   }
 
   async update(actor: Actor, id: string, changes: UpdateTenantDto): Promise<TenantDto> {
-    if (changes.name === undefined && changes.brn === undefined && changes.status === undefined) {
-      throw ValidationFailedError.field('body', 'nothing to update: give at least one of name, brn, status');
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw ValidationFailedError.field('body', 'nothing to update: give at least one of name, brn, status, credentialId, onBehalfOfFormat');
     }
     return this.dataSource.transaction(async (manager) => {
       const tenant = await this.findLive(manager, id, true);
@@ -83,29 +90,68 @@ export class TenantsService {
       if (changes.name !== undefined) tenant.name = changes.name;
       if (changes.brn !== undefined) tenant.brn = changes.brn;
       if (changes.status !== undefined) tenant.status = changes.status;
+      if (changes.onBehalfOfFormat !== undefined) tenant.onBehalfOfFormat = changes.onBehalfOfFormat;
+      if (changes.credentialId !== undefined) tenant.credentialId = changes.credentialId?.toLowerCase() ?? null;
+      const credential = tenant.credentialId ? await this.credentials.lockForAttach(manager, tenant.credentialId) : null;
+      await this.checkLogin(manager, tenant, credential);
       const saved = await manager.save(tenant);
       await this.audit.record(manager, {
         actor,
         action: 'tenant.updated',
         tenantId: id,
         target: { type: 'tenant', id },
-        details: { changes: changesOf(before, saved, ['name', 'brn', 'status']) },
+        details: { changes: changesOf(before, saved, ['name', 'brn', 'status', 'credentialId', 'onBehalfOfFormat', 'onBehalfOf']) },
       });
       return this.map(saved);
     });
+  }
+
+  /**
+   * The rules of logging in through a credential, checked with the credential row locked:
+   * same environment; a taxpayer credential serves one tenant; an intermediary sends
+   * `onbehalfof` as the TIN, or `TIN:BRN` (which needs a BRN). Sets the derived `onBehalfOf`.
+   */
+  private async checkLogin(manager: EntityManager, tenant: Tenant, credential: CredentialSummary | null): Promise<void> {
+    if (tenant.onBehalfOfFormat === 'tin_brn' && !tenant.brn) {
+      throw ValidationFailedError.field('onBehalfOfFormat', 'onBehalfOfFormat tin_brn needs the tenant to have a brn');
+    }
+    tenant.onBehalfOf = null;
+    if (!credential) return;
+    if (credential.environment !== tenant.environment) {
+      throw ValidationFailedError.field(
+        'credentialId',
+        `credentialId names a ${credential.environment} credential, but the tenant is in ${tenant.environment}`,
+      );
+    }
+    if (credential.kind === 'taxpayer') {
+      const others = (await this.idsUsing(manager, credential.id)).filter((other) => other !== tenant.id);
+      if (others.length > 0) {
+        throw new TenantError(TenantErrorCode.CredentialTaken, `Taxpayer credential ${credential.id} already serves tenant ${others[0]}`, {
+          tenantIds: others,
+        });
+      }
+      return;
+    }
+    tenant.onBehalfOf = tenant.onBehalfOfFormat === 'tin_brn' ? `${tenant.tin}:${tenant.brn}` : tenant.tin;
+  }
+
+  private async idsUsing(manager: EntityManager, credentialId: string): Promise<string[]> {
+    const rows = await manager.find(Tenant, { select: { id: true }, where: { credentialId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
+    return rows.map((row) => row.id);
   }
 
   /** Soft delete: the row stays for the audit trail, and its TIN can be registered again. */
   async remove(actor: Actor, id: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const tenant = await this.findLive(manager, id, true);
-      await manager.update(Tenant, { id }, { deletedAt: () => 'now()' });
+      // Detached, so that its credential can be deleted later; the audit trail keeps the link.
+      await manager.update(Tenant, { id }, { deletedAt: () => 'now()', credentialId: null, onBehalfOf: null });
       await this.audit.record(manager, {
         actor,
         action: 'tenant.deleted',
         tenantId: id,
         target: { type: 'tenant', id },
-        details: { tin: tenant.tin, environment: tenant.environment },
+        details: { tin: tenant.tin, environment: tenant.environment, credentialId: tenant.credentialId },
       });
     });
   }
@@ -136,6 +182,9 @@ export class TenantsService {
       brn: tenant.brn,
       environment: tenant.environment,
       status: tenant.status,
+      credentialId: tenant.credentialId,
+      onBehalfOfFormat: tenant.onBehalfOfFormat,
+      onBehalfOf: tenant.onBehalfOf,
       createdAt: tenant.createdAt.toISOString(),
       updatedAt: tenant.updatedAt.toISOString(),
     };

@@ -19,6 +19,10 @@ export const TEST_SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' 
 /** Shared by the brokers of a test run, as replicas share it in production. */
 export const TEST_FINGERPRINT_KEY = randomBytes(32).toString('base64');
 
+/** The vault's master key for test brokers; tests of rotation add versions of their own. */
+export const TEST_VAULT_KEY = randomBytes(32).toString('base64');
+export const TEST_VAULT_KEYS = `t1:${TEST_VAULT_KEY}`;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -143,6 +147,7 @@ export async function startBroker(options: BrokerOptions): Promise<ServiceProces
     BOOTSTRAP_ADMIN_CLIENT_SECRET: TEST_ADMIN.clientSecret,
     AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
     AUDIT_FINGERPRINT_KEY: TEST_FINGERPRINT_KEY,
+    VAULT_KEYS: TEST_VAULT_KEYS,
     ...options.env,
   });
   const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);

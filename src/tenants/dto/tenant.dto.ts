@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ENVIRONMENTS, TENANT_STATUSES } from '../tenant.entity';
-import type { Environment, TenantStatus } from '../tenant.entity';
+import { ENVIRONMENTS, ON_BEHALF_OF_FORMATS, TENANT_STATUSES } from '../tenant.entity';
+import type { Environment, OnBehalfOfFormat, TenantStatus } from '../tenant.entity';
 
 export class TenantDto {
   @ApiProperty({ format: 'uuid' })
@@ -20,6 +20,15 @@ export class TenantDto {
 
   @ApiProperty({ enum: TENANT_STATUSES })
   status!: TenantStatus;
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  credentialId!: string | null;
+
+  @ApiProperty({ enum: ON_BEHALF_OF_FORMATS })
+  onBehalfOfFormat!: OnBehalfOfFormat;
+
+  @ApiProperty({ nullable: true, type: String, description: 'What the broker sends as onbehalfof (intermediary credentials only)', example: 'C1234567890' })
+  onBehalfOf!: string | null;
 
   @ApiProperty()
   createdAt!: string;

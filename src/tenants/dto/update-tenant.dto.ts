@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { DisplayName, IsOptionalButNotNull } from '../../common/validators';
-import { TENANT_STATUSES } from '../tenant.entity';
-import type { TenantStatus } from '../tenant.entity';
+import { ON_BEHALF_OF_FORMATS, TENANT_STATUSES } from '../tenant.entity';
+import type { OnBehalfOfFormat, TenantStatus } from '../tenant.entity';
 import { IsBrn } from './tin.decorators';
 
 export class UpdateTenantDto {
@@ -19,4 +19,14 @@ export class UpdateTenantDto {
   @IsIn(TENANT_STATUSES, { message: `status must be one of: ${TENANT_STATUSES.join(', ')}` })
   @IsOptionalButNotNull()
   status?: TenantStatus;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'The MyInvois credential to log in with; null detaches it' })
+  @IsUUID('all', { message: 'credentialId must be a UUID' })
+  @IsOptional()
+  credentialId?: string | null;
+
+  @ApiPropertyOptional({ enum: ON_BEHALF_OF_FORMATS, description: 'With an intermediary credential: onbehalfof is the TIN, or TIN:BRN' })
+  @IsIn(ON_BEHALF_OF_FORMATS, { message: `onBehalfOfFormat must be one of: ${ON_BEHALF_OF_FORMATS.join(', ')}` })
+  @IsOptionalButNotNull()
+  onBehalfOfFormat?: OnBehalfOfFormat;
 }

@@ -1,0 +1,19 @@
+import { systemActor } from '../../audit/actor';
+import { AuditModule } from '../../audit/audit.module';
+import { signingKeyEnvelopes } from '../../auth/signing-keys';
+import { runCommand } from '../../cli';
+import { VaultModule } from '../vault.module';
+import { VaultAdminService } from '../vault-admin.service';
+
+/**
+ * `npm run vault:rewrap`: re-wraps every data key under VAULT_ACTIVE_KEY, like
+ * POST /v1/admin/vault/rewrap; prints the summary and the vault status as JSON. Exit code 0
+ * when nothing is left under an old key, 1 when something is (see `failed`).
+ */
+runCommand({ imports: [AuditModule, VaultModule], providers: [signingKeyEnvelopes] }, async (app) => {
+  const vault = app.get(VaultAdminService);
+  const summary = await vault.rewrap(systemActor('vault-rewrap-command'));
+  const status = await vault.status();
+  process.stdout.write(`${JSON.stringify({ ...summary, status })}\n`);
+  return summary.remaining === 0 ? 0 : 1;
+});

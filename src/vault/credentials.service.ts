@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { changesOf } from '../common/changes';
+import { ValidationFailedError } from '../common/domain-error';
+import { Page, pageByCreation, toCreationPage } from '../common/pagination';
+import { isUniqueViolation } from '../common/postgres-errors';
+import { AppConfig } from '../config/app-config';
+import type { Environment } from '../tenants/tenant.entity';
+import { Credential, CredentialKind } from './credential.entity';
+import { CreateCredentialDto } from './dto/create-credential.dto';
+import { CredentialDto } from './dto/credential.dto';
+import { ListCredentialsQuery } from './dto/list-credentials.query';
+import { ReplaceSecretsDto, UpdateCredentialDto } from './dto/update-credential.dto';
+import { IntegrityError } from './envelope';
+import { VaultCipher } from './vault-cipher';
+import { VaultError, VaultErrorCode } from './vault.errors';
+
+/** Who uses a credential; supplied by the tenants module, which depends on this one. */
+export type CredentialUsers = (manager: EntityManager, credentialId: string) => Promise<string[]>;
+
+/** What a tenant needs to know about the credential it is attached to. */
+export interface CredentialSummary {
+  id: string;
+  kind: CredentialKind;
+  environment: Environment;
+}
+
+const PRIMARY = 'primary_secret';
+const SECONDARY = 'secondary_secret';
+
+@Injectable()
+export class CredentialsService {
+  private credentialUsers: CredentialUsers = async () => [];
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: VaultCipher,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  setCredentialUsers(lookup: CredentialUsers): void {
+    this.credentialUsers = lookup;
+  }
+
+  async create(actor: Actor, input: CreateCredentialDto): Promise<CredentialDto> {
+    const secretExpiresAt = this.futureDate(input.secretExpiresAt, 'secretExpiresAt');
+    const id = randomUUID();
+    const context = contextOf(id);
+    const envelope = await this.cipher.newEnvelope(context);
+    let credential: Credential;
+    try {
+      credential = Object.assign(new Credential(), {
+        id,
+        kind: input.kind,
+        environment: input.environment,
+        clientId: input.clientId,
+        label: input.label ?? null,
+        primarySecret: this.cipher.sealField(envelope.dataKey, context, PRIMARY, input.clientSecret),
+        secondarySecret: input.secondaryClientSecret ? this.cipher.sealField(envelope.dataKey, context, SECONDARY, input.secondaryClientSecret) : null,
+        dataKeyWrapped: envelope.dataKeyWrapped,
+        keyVersion: envelope.keyVersion,
+        secretExpiresAt: secretExpiresAt ?? null,
+        loginRatePerMinute: input.loginRatePerMinute ?? 12,
+      });
+    } finally {
+      envelope.dataKey.fill(0);
+    }
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const saved = await manager.save(credential);
+        await this.record(manager, actor, 'credential.created', saved, {
+          kind: saved.kind,
+          environment: saved.environment,
+          clientId: saved.clientId,
+          label: saved.label,
+          secretsSet: secretsSet(saved),
+          secretExpiresAt: saved.secretExpiresAt,
+          loginRatePerMinute: saved.loginRatePerMinute,
+          keyVersion: saved.keyVersion,
+        });
+        return this.map(saved);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_credentials_environment_client_id')) {
+        const existing = await this.dataSource.manager.findOneBy(Credential, { environment: input.environment, clientId: input.clientId });
+        throw new VaultError(VaultErrorCode.ClientIdTaken, `Client ID ${input.clientId} is already stored for ${input.environment}`, {
+          existingCredentialId: existing?.id ?? null,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async list(query: ListCredentialsQuery): Promise<Page<CredentialDto>> {
+    const qb = this.dataSource.getRepository(Credential).createQueryBuilder('c');
+    if (query.environment) qb.andWhere('c.environment = :environment', { environment: query.environment });
+    if (query.kind) qb.andWhere('c.kind = :kind', { kind: query.kind });
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    const rows = await pageByCreation(qb, 'c', query).getMany();
+    return toCreationPage(rows, query, (row) => this.map(row));
+  }
+
+  async get(id: string): Promise<CredentialDto> {
+    return this.map(await this.find(this.dataSource.manager, id));
+  }
+
+  async update(actor: Actor, id: string, changes: UpdateCredentialDto): Promise<CredentialDto> {
+    if (changes.label === undefined && changes.loginRatePerMinute === undefined && changes.secretExpiresAt === undefined) {
+      throw ValidationFailedError.field('body', 'nothing to update: give label, loginRatePerMinute and/or secretExpiresAt');
+    }
+    const secretExpiresAt = changes.secretExpiresAt === null ? null : this.futureDate(changes.secretExpiresAt, 'secretExpiresAt');
+    return this.dataSource.transaction(async (manager) => {
+      const credential = await this.find(manager, id, true);
+      const before = { ...credential, secretExpiresAt: credential.secretExpiresAt?.toISOString() ?? null };
+      if (changes.label !== undefined) credential.label = changes.label;
+      if (changes.loginRatePerMinute !== undefined) credential.loginRatePerMinute = changes.loginRatePerMinute;
+      if (secretExpiresAt !== undefined) credential.secretExpiresAt = secretExpiresAt;
+      const saved = await manager.save(credential);
+      const after = { ...saved, secretExpiresAt: saved.secretExpiresAt?.toISOString() ?? null };
+      await this.record(manager, actor, 'credential.updated', saved, {
+        changes: changesOf(before, after, ['label', 'loginRatePerMinute', 'secretExpiresAt']),
+      });
+      return this.map(saved);
+    });
+  }
+
+  /** New secrets make the credential `unverified` again; logins may use it again. */
+  async replaceSecrets(actor: Actor, id: string, input: ReplaceSecretsDto): Promise<CredentialDto> {
+    if (input.clientSecret === undefined && input.secondaryClientSecret === undefined) {
+      throw ValidationFailedError.field('body', 'give clientSecret and/or secondaryClientSecret');
+    }
+    const secretExpiresAt = input.secretExpiresAt === null ? null : this.futureDate(input.secretExpiresAt, 'secretExpiresAt');
+    return this.dataSource.transaction(async (manager) => {
+      const credential = await this.find(manager, id, true);
+      const context = contextOf(id);
+      const dataKey = await this.openDataKey(credential);
+      try {
+        if (input.clientSecret !== undefined) credential.primarySecret = this.cipher.sealField(dataKey, context, PRIMARY, input.clientSecret);
+        if (input.secondaryClientSecret !== undefined) {
+          credential.secondarySecret =
+            input.secondaryClientSecret === null ? null : this.cipher.sealField(dataKey, context, SECONDARY, input.secondaryClientSecret);
+        }
+      } finally {
+        dataKey.fill(0);
+      }
+      if (secretExpiresAt !== undefined) credential.secretExpiresAt = secretExpiresAt;
+      credential.status = 'unverified';
+      credential.lastErrorCode = null;
+      credential.lastErrorDescription = null;
+      credential.preferredSecret = 1;
+      credential.secretsVersion += 1;
+      const saved = await manager.save(credential);
+      await this.record(manager, actor, 'credential.secret_rotated', saved, {
+        replaced: [...(input.clientSecret !== undefined ? ['primary'] : []), ...(input.secondaryClientSecret !== undefined ? ['secondary'] : [])],
+        secondaryRemoved: input.secondaryClientSecret === null,
+        secretsSet: secretsSet(saved),
+        secretExpiresAt: saved.secretExpiresAt,
+      });
+      return this.map(saved);
+    });
+  }
+
+  /** Refused while a tenant uses it; otherwise the row (and every sealed byte) is gone. */
+  async remove(actor: Actor, id: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const credential = await this.find(manager, id, true);
+      const tenantIds = await this.credentialUsers(manager, id);
+      if (tenantIds.length > 0) {
+        throw new VaultError(VaultErrorCode.CredentialInUse, `Credential ${id} is used by ${tenantIds.length} tenant(s): ${tenantIds.slice(0, 20).join(', ')}`, {
+          tenantIds,
+        });
+      }
+      await manager.delete(Credential, { id });
+      await this.record(manager, actor, 'credential.deleted', credential, { clientId: credential.clientId, environment: credential.environment });
+    });
+  }
+
+  /**
+   * For attaching a tenant: locks the credential row until the caller's transaction ends, so
+   * that a concurrent attach or delete waits. Unknown id: a 400 naming `credentialId`.
+   */
+  async lockForAttach(manager: EntityManager, id: string): Promise<CredentialSummary> {
+    const credential = await manager.findOne(Credential, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!credential) throw ValidationFailedError.field('credentialId', `credentialId names no credential (${id})`);
+    return { id: credential.id, kind: credential.kind, environment: credential.environment };
+  }
+
+  private async openDataKey(credential: Credential): Promise<Buffer> {
+    try {
+      return await this.cipher.openDataKey(credential, contextOf(credential.id));
+    } catch (error) {
+      if (error instanceof IntegrityError) throw VaultError.integrity(credential.id, 'data key');
+      throw error;
+    }
+  }
+
+  private async find(manager: EntityManager, id: string, forUpdate = false): Promise<Credential> {
+    const credential = await manager.findOne(Credential, { where: { id }, ...(forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!credential) throw VaultError.notFound(id);
+    return credential;
+  }
+
+  private futureDate(value: string | undefined, field: string): Date | undefined {
+    if (value === undefined) return undefined;
+    const date = new Date(value);
+    if (date.getTime() <= Date.now()) throw ValidationFailedError.field(field, `${field} must be in the future`);
+    return date;
+  }
+
+  private async record(manager: EntityManager, actor: Actor, action: string, credential: Credential, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record(manager, { actor, action, target: { type: 'credential', id: credential.id }, details });
+  }
+
+  map(credential: Credential): CredentialDto {
+    const expiresAt = credential.secretExpiresAt;
+    return {
+      id: credential.id,
+      kind: credential.kind,
+      environment: credential.environment,
+      clientId: credential.clientId,
+      label: credential.label,
+      secretsSet: secretsSet(credential),
+      secretExpiresAt: expiresAt?.toISOString() ?? null,
+      expiresSoon: expiresAt !== null && expiresAt.getTime() - Date.now() <= this.config.vault.expiryWarningDays * 86_400_000,
+      loginRatePerMinute: credential.loginRatePerMinute,
+      status: credential.status,
+      lastErrorCode: credential.status === 'invalid' ? credential.lastErrorCode : null,
+      lastErrorDescription: credential.status === 'invalid' ? credential.lastErrorDescription : null,
+      keyVersion: credential.keyVersion,
+      createdAt: credential.createdAt.toISOString(),
+      updatedAt: credential.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** The AAD prefix of everything sealed for one credential. */
+export function contextOf(credentialId: string): string {
+  return `credential:${credentialId}`;
+}
+
+function secretsSet(credential: Credential): number {
+  return credential.secondarySecret ? 2 : 1;
+}

@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Required, Trim } from '../../common/validators';
+import { ENVIRONMENTS } from '../../tenants/tenant.entity';
+import type { Environment } from '../../tenants/tenant.entity';
+import { CREDENTIAL_KINDS } from '../credential.entity';
+import type { CredentialKind } from '../credential.entity';
+import { IsCredentialValue } from './credential-fields';
+
+export class CreateCredentialDto {
+  @ApiProperty({ enum: CREDENTIAL_KINDS, description: 'taxpayer: serves one tenant; intermediary: many, with onbehalfof' })
+  @IsIn(CREDENTIAL_KINDS, { message: `kind must be one of: ${CREDENTIAL_KINDS.join(', ')}` })
+  @Required()
+  kind!: CredentialKind;
+
+  @ApiProperty({ enum: ENVIRONMENTS })
+  @IsIn(ENVIRONMENTS, { message: `environment must be one of: ${ENVIRONMENTS.join(', ')}` })
+  @Required()
+  environment!: Environment;
+
+  @ApiProperty({ description: 'The MyInvois client ID (a GUID from the MyInvois portal)', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' })
+  @IsCredentialValue(128)
+  @Required()
+  clientId!: string;
+
+  @ApiProperty({ description: 'Stored encrypted; never shown again' })
+  @IsCredentialValue(512)
+  @Required()
+  clientSecret!: string;
+
+  @ApiPropertyOptional({ description: 'The second secret MyInvois issues; used when the first is refused' })
+  @IsCredentialValue(512)
+  @IsOptional()
+  secondaryClientSecret?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601; when the secrets expire (chosen at registration in the portal)' })
+  @IsISO8601({ strict: true }, { message: 'secretExpiresAt must be an ISO 8601 date-time' })
+  @IsOptional()
+  secretExpiresAt?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 12, description: "MyInvois's login limit for this client ID" })
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  loginRatePerMinute?: number;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @MaxLength(200)
+  @IsString()
+  @IsOptional()
+  @Trim()
+  label?: string;
+}

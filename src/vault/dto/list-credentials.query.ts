@@ -1,0 +1,24 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { ENVIRONMENTS } from '../../tenants/tenant.entity';
+import type { Environment } from '../../tenants/tenant.entity';
+import { CREDENTIAL_KINDS, CREDENTIAL_STATUSES } from '../credential.entity';
+import type { CredentialKind, CredentialStatus } from '../credential.entity';
+
+export class ListCredentialsQuery extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ENVIRONMENTS })
+  @IsIn(ENVIRONMENTS, { message: `environment must be one of: ${ENVIRONMENTS.join(', ')}` })
+  @IsOptional()
+  environment?: Environment;
+
+  @ApiPropertyOptional({ enum: CREDENTIAL_KINDS })
+  @IsIn(CREDENTIAL_KINDS, { message: `kind must be one of: ${CREDENTIAL_KINDS.join(', ')}` })
+  @IsOptional()
+  kind?: CredentialKind;
+
+  @ApiPropertyOptional({ enum: CREDENTIAL_STATUSES })
+  @IsIn(CREDENTIAL_STATUSES, { message: `status must be one of: ${CREDENTIAL_STATUSES.join(', ')}` })
+  @IsOptional()
+  status?: CredentialStatus;
+}

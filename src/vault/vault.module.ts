@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { CredentialsController } from './credentials.controller';
+import { contextOf, CredentialsService } from './credentials.service';
+import { envelopeTableProvider, EnvelopeStores } from './envelope-stores';
+import { KeyRingCheck } from './key-ring.check';
+import { keyRingProvider } from './key-ring.provider';
+import { VaultAdminService } from './vault-admin.service';
+import { VaultCipher } from './vault-cipher';
+import { VaultController } from './vault.controller';
+
+@Module({
+  controllers: [CredentialsController, VaultController],
+  providers: [
+    keyRingProvider,
+    VaultCipher,
+    EnvelopeStores,
+    envelopeTableProvider('CREDENTIAL_ENVELOPES', { table: 'credentials', idColumn: 'id', idType: 'uuid', context: contextOf }),
+    KeyRingCheck,
+    CredentialsService,
+    VaultAdminService,
+  ],
+  exports: [VaultCipher, EnvelopeStores, CredentialsService, VaultAdminService],
+})
+export class VaultModule {}
