@@ -21,16 +21,14 @@ export class KeyRingCheck implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const stored = new Map(
+      ((await this.dataSource.query('SELECT version, check_value FROM vault_keys')) as Array<{ version: string; check_value: string }>).map(
+        (row) => [row.version, row.check_value],
+      ),
+    );
     for (const version of this.ring.versions()) {
-      const checkValue = this.ring.checkValue(version);
-      await this.dataSource.query('INSERT INTO vault_keys (version, check_value) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', [
-        version,
-        checkValue,
-      ]);
-      const [stored] = (await this.dataSource.query('SELECT check_value FROM vault_keys WHERE version = $1', [version])) as Array<{
-        check_value: string;
-      }>;
-      if (stored.check_value !== checkValue) {
+      const known = stored.get(version);
+      if (known !== undefined && known !== this.ring.checkValue(version)) {
         throw new Error(
           `VAULT_KEYS version ${version} is not the key it was: its check value differs from the one recorded when ${version} was first used. ` +
             `Restore the original key for ${version}; a new key needs a new version name.`,
@@ -38,12 +36,23 @@ export class KeyRingCheck implements OnModuleInit {
       }
     }
     const held = new Set(this.ring.versions());
+    const missing: string[] = [];
     for (const store of this.stores.all()) {
-      const missing = Object.entries(await store.countByKeyVersion()).filter(([version, count]) => count > 0 && !held.has(version));
-      if (missing.length > 0) {
-        const list = missing.map(([version, count]) => `${version} (${count} in ${store.name})`).join(', ');
-        throw new Error(`data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${list}. Add those keys back to VAULT_KEYS.`);
+      for (const [version, count] of Object.entries(await store.countByKeyVersion())) {
+        if (count > 0 && !held.has(version)) missing.push(`${version} (${count} in ${store.name})`);
       }
+    }
+    if (missing.length > 0) {
+      throw new Error(`data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${missing.join(', ')}. Add those keys back to VAULT_KEYS.`);
+    }
+    // Only a ring that passed is remembered; a replica racing us with another key for a new
+    // version loses here and is refused on its next start.
+    for (const version of this.ring.versions()) {
+      if (stored.has(version)) continue;
+      await this.dataSource.query('INSERT INTO vault_keys (version, check_value) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', [
+        version,
+        this.ring.checkValue(version),
+      ]);
     }
     this.logger.log({ versions: this.ring.versions(), active: this.ring.activeVersion }, 'vault key ring checked');
   }
