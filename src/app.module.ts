@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { TokensModule } from './tokens/tokens.module';
 import { VaultModule } from './vault/vault.module';
 
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         VaultModule,
         TenantsModule,
         AuthModule,
+        TokensModule,
       ],
     };
   }

@@ -5,7 +5,7 @@ import type { Actor } from './actor';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetention, PurgeResult } from './audit-retention';
 import { AuditVerifier } from './audit-verifier';
-import { AuditEventPageDto, VerificationDto } from './dto/audit-event.dto';
+import { AuditEventPageDto, ChainVerificationDto } from './dto/audit-event.dto';
 import { ListAuditEventsQuery, VerifyAuditQuery } from './dto/audit-queries';
 import { PurgeAuditDto } from './dto/purge-audit.dto';
 
@@ -27,8 +27,8 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOkResponse({ type: VerificationDto })
-  verify(@Query() query: VerifyAuditQuery): Promise<VerificationDto> {
+  @ApiOkResponse({ type: ChainVerificationDto })
+  verify(@Query() query: VerifyAuditQuery): Promise<ChainVerificationDto> {
     return this.verifier.verify({ from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined });
   }
 

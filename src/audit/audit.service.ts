@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { readOrCreateKeyFile } from '../common/local-key-file';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { AuditBatcher } from './audit-batcher';
+import { AuditBatcher, ExposureKey } from './audit-batcher';
 import { AuditChain } from './audit-chain';
 import { AuditError } from './audit.errors';
 import type { AuditEventInput } from './audit-event.input';
@@ -47,9 +47,10 @@ export class AuditService implements OnModuleInit {
     this.metrics.auditEvents.inc({ path: 'transaction' });
   }
 
-  async recordCommitted(event: AuditEventInput): Promise<void> {
+  /** With `once`: only the first exposure of this principal to this token writes the event. */
+  async recordCommitted(event: AuditEventInput, once?: ExposureKey): Promise<void> {
     try {
-      await this.batcher.submit(event);
+      await this.batcher.submit(event, once);
     } catch (error) {
       if (this.config.audit.failClosed) {
         this.logger.error({ action: event.action }, 'refusing the request: its audit event could not be written (AUDIT_FAIL_CLOSED=true)');

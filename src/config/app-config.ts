@@ -53,6 +53,21 @@ export class AppConfig {
     readonly expiryWarningDays: number;
   };
 
+  readonly myinvois: {
+    readonly baseUrls: { readonly sandbox: string; readonly production: string };
+    readonly connectTimeoutMs: number;
+    readonly timeoutMs: number;
+    readonly loginWaitMaxMs: number;
+    readonly onDemandReserve: number;
+  };
+
+  readonly tokens: {
+    readonly minTtlSeconds: number;
+    readonly invalidateCooldownSeconds: number;
+    readonly leaseSeconds: number;
+    readonly stateCacheSeconds: number;
+  };
+
   constructor(env: AppEnvironment) {
     this.nodeEnv = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -103,6 +118,19 @@ export class AppConfig {
       writeTimeoutMs: env.AUDIT_WRITE_TIMEOUT_MS,
       queueMax: env.AUDIT_QUEUE_MAX,
       retentionDays: env.AUDIT_RETENTION_DAYS,
+    };
+    this.myinvois = {
+      baseUrls: { sandbox: env.MYINVOIS_SANDBOX_URL.replace(/\/+$/, ''), production: env.MYINVOIS_PRODUCTION_URL.replace(/\/+$/, '') },
+      connectTimeoutMs: env.MYINVOIS_CONNECT_TIMEOUT_MS,
+      timeoutMs: env.MYINVOIS_TIMEOUT_MS,
+      loginWaitMaxMs: env.LOGIN_WAIT_MAX_MS,
+      onDemandReserve: env.LOGIN_BUDGET_ON_DEMAND_RESERVE,
+    };
+    this.tokens = {
+      minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS,
+      invalidateCooldownSeconds: env.TOKEN_INVALIDATE_COOLDOWN_SECONDS,
+      leaseSeconds: env.TOKEN_LEASE_SECONDS,
+      stateCacheSeconds: env.STATE_CACHE_SECONDS,
     };
     this.vault = { keys: env.VAULT_KEYS, activeKey: env.VAULT_ACTIVE_KEY, expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS };
   }

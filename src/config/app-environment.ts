@@ -202,6 +202,68 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   CREDENTIAL_EXPIRY_WARNING_DAYS = 30;
 
+  // --- MyInvois and the tokens (src/myinvois, src/tokens) ---
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'MYINVOIS_SANDBOX_URL must be an http(s) URL' })
+  MYINVOIS_SANDBOX_URL = 'https://preprod-api.myinvois.hasil.gov.my';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'MYINVOIS_PRODUCTION_URL must be an http(s) URL' })
+  MYINVOIS_PRODUCTION_URL = 'https://api.myinvois.hasil.gov.my';
+
+  @Max(60_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  MYINVOIS_CONNECT_TIMEOUT_MS = 3000;
+
+  /** The whole login, from connecting to the last byte of the answer. */
+  @Max(120_000)
+  @Min(200)
+  @IsInt()
+  @ToInteger()
+  MYINVOIS_TIMEOUT_MS = 10_000;
+
+  /** How long a request that needs a login may wait for a slot of the login budget. */
+  @Max(60_000)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  LOGIN_WAIT_MAX_MS = 5000;
+
+  /** Logins of each minute that background refreshes leave to requests that are waiting. */
+  @Max(100)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  LOGIN_BUDGET_ON_DEMAND_RESERVE = 1;
+
+  /** Default minimum lifetime left on a token handed out (callers may ask for more or less). */
+  @Max(3540)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  TOKEN_MIN_TTL_SECONDS = 60;
+
+  @Max(3600)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  TOKEN_INVALIDATE_COOLDOWN_SECONDS = 30;
+
+  /** How long one replica may hold a token key while it logs in, before another may take over. */
+  @Max(600)
+  @Min(5)
+  @IsInt()
+  @ToInteger()
+  TOKEN_LEASE_SECONDS = 30;
+
+  /** How long a replica reuses what it read about a tenant or credential (changes also arrive by NOTIFY). */
+  @Max(3600)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  STATE_CACHE_SECONDS = 30;
+
   crossCheck(): string[] {
     return [
       ...this.vaultProblems(),

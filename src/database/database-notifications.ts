@@ -30,6 +30,12 @@ export class DatabaseNotifications implements OnApplicationShutdown {
     if (isNew) await this.client?.query(`LISTEN ${channel}`);
   }
 
+  /** Outside a transaction (inside one, use `SELECT pg_notify(...)` on its connection, delivered on commit). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.ensureConnected();
+    await this.client?.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);

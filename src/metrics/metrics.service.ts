@@ -41,6 +41,41 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly loginBudgetWaitSeconds = new Histogram({
+    name: 'broker_login_budget_wait_seconds',
+    help: 'Time spent waiting for a slot of a client ID login budget',
+    labelNames: ['purpose'] as const,
+    buckets: [0, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly loginBudgetExhausted = new Counter({
+    name: 'broker_login_budget_exhausted_total',
+    help: 'Logins refused because the client ID budget was spent or paused after a 429',
+    labelNames: ['purpose', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamLogins = new Counter({
+    name: 'broker_upstream_logins_total',
+    help: 'Logins sent to MyInvois, by outcome',
+    labelNames: ['outcome', 'purpose'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenRequests = new Counter({
+    name: 'broker_token_requests_total',
+    help: 'Token requests of internal services, by where the token came from (memory, table, login) or error',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenRepeatExposures = new Counter({
+    name: 'broker_token_repeat_exposures_total',
+    help: 'Token hand-outs to a caller that already had that token (not audited again)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'broker_' });
     this.auditAvailable.set(1);

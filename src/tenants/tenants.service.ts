@@ -11,25 +11,55 @@ import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
 import { TenantDto } from './dto/tenant.dto';
 import { UpdateTenantDto } from './dto/update-tenant.dto';
+import { AppConfig } from '../config/app-config';
+import { DatabaseNotifications } from '../database/database-notifications';
+import { NotifiedCache } from '../database/notified-cache';
 import { CredentialsService, CredentialSummary } from '../vault/credentials.service';
 import { Tenant } from './tenant.entity';
 import { TenantError, TenantErrorCode } from './tenant.errors';
+
+/** What the token path needs to know about a tenant, cached (see loginTarget). */
+export interface TenantLoginTarget {
+  id: string;
+  status: Tenant['status'];
+  environment: Tenant['environment'];
+  tin: string;
+  credentialId: string | null;
+  onBehalfOf: string | null;
+}
+
+const TENANT_CHANGED = 'tenant_changed';
 
 /** The partial unique index that keeps one live tenant per TIN and environment. */
 export const TENANT_TIN_INDEX = 'uq_tenants_environment_tin_live';
 
 @Injectable()
 export class TenantsService implements OnModuleInit {
+  private readonly loginTargets: NotifiedCache<TenantLoginTarget | null>;
+
   constructor(
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly credentials: CredentialsService,
-  ) {}
+    private readonly notifications: DatabaseNotifications,
+    config: AppConfig,
+  ) {
+    this.loginTargets = new NotifiedCache(config.tokens.stateCacheSeconds * 1000, async (id) => {
+      const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
+      return tenant ? { id, status: tenant.status, environment: tenant.environment, tin: tenant.tin, credentialId: tenant.credentialId, onBehalfOf: tenant.onBehalfOf } : null;
+    });
+  }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     // The vault refuses to delete a credential that tenants use; it asks here which ones.
     this.credentials.setCredentialUsers((manager, credentialId) => this.idsUsing(manager, credentialId));
+    await this.notifications.listen(TENANT_CHANGED, (id) => this.loginTargets.forget(id));
+  }
+
+  /** The tenant as the token path needs it; null when it does not exist. Read on every token request, so cached. */
+  loginTarget(id: string): Promise<TenantLoginTarget | null> {
+    return this.loginTargets.get(id);
   }
 
   async create(actor: Actor, input: CreateTenantDto): Promise<TenantDto> {
@@ -95,6 +125,7 @@ export class TenantsService implements OnModuleInit {
       const credential = tenant.credentialId ? await this.credentials.lockForAttach(manager, tenant.credentialId) : null;
       await this.checkLogin(manager, tenant, credential);
       const saved = await manager.save(tenant);
+      await this.announce(manager, id);
       await this.audit.record(manager, {
         actor,
         action: 'tenant.updated',
@@ -135,6 +166,16 @@ export class TenantsService implements OnModuleInit {
     tenant.onBehalfOf = tenant.onBehalfOfFormat === 'tin_brn' ? `${tenant.tin}:${tenant.brn}` : tenant.tin;
   }
 
+  /** Live tenants that log in with this credential, oldest first. */
+  tenantIdsUsing(credentialId: string): Promise<string[]> {
+    return this.idsUsing(this.dataSource.manager, credentialId);
+  }
+
+  /** Every replica drops its cached copy when this transaction commits. */
+  private async announce(manager: EntityManager, id: string): Promise<void> {
+    await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGED, id]);
+  }
+
   private async idsUsing(manager: EntityManager, credentialId: string): Promise<string[]> {
     const rows = await manager.find(Tenant, { select: { id: true }, where: { credentialId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
     return rows.map((row) => row.id);
@@ -146,6 +187,7 @@ export class TenantsService implements OnModuleInit {
       const tenant = await this.findLive(manager, id, true);
       // Detached, so that its credential can be deleted later; the audit trail keeps the link.
       await manager.update(Tenant, { id }, { deletedAt: () => 'now()', credentialId: null, onBehalfOf: null });
+      await this.announce(manager, id);
       await this.audit.record(manager, {
         actor,
         action: 'tenant.deleted',

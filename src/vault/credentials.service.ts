@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
@@ -9,6 +9,8 @@ import { ValidationFailedError } from '../common/domain-error';
 import { Page, pageByCreation, toCreationPage } from '../common/pagination';
 import { isUniqueViolation } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
+import { DatabaseNotifications } from '../database/database-notifications';
+import { NotifiedCache } from '../database/notified-cache';
 import type { Environment } from '../tenants/tenant.entity';
 import { Credential, CredentialKind } from './credential.entity';
 import { CreateCredentialDto } from './dto/create-credential.dto';
@@ -29,19 +31,155 @@ export interface CredentialSummary {
   environment: Environment;
 }
 
+/** What a login needs to know about a credential, without its secrets; cached (see loginInfo). */
+export interface CredentialLoginInfo {
+  id: string;
+  kind: CredentialKind;
+  environment: Environment;
+  clientId: string;
+  status: Credential['status'];
+  lastErrorCode: string | null;
+  lastErrorDescription: string | null;
+  loginRatePerMinute: number;
+  secretsVersion: number;
+}
+
+/** The secrets, for the duration of one login only. */
+export interface CredentialSecrets {
+  /** 1 or 2: the secret that worked last, to try first. */
+  preferred: number;
+  secrets: Map<number, string>;
+  secretsVersion: number;
+}
+
 const PRIMARY = 'primary_secret';
 const SECONDARY = 'secondary_secret';
+const CREDENTIAL_CHANGED = 'credential_changed';
 
 @Injectable()
-export class CredentialsService {
+export class CredentialsService implements OnModuleInit {
   private credentialUsers: CredentialUsers = async () => [];
+  private readonly loginInfos: NotifiedCache<CredentialLoginInfo | null>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: VaultCipher,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-  ) {}
+    private readonly notifications: DatabaseNotifications,
+  ) {
+    this.loginInfos = new NotifiedCache(config.tokens.stateCacheSeconds * 1000, async (id) => {
+      const credential = await this.dataSource.manager.findOneBy(Credential, { id });
+      return credential ? toLoginInfo(credential) : null;
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.notifications.listen(CREDENTIAL_CHANGED, (id) => this.loginInfos.forget(id));
+  }
+
+  /** The credential as a login needs it (status, rate, client ID); null when it does not exist. */
+  loginInfo(id: string): Promise<CredentialLoginInfo | null> {
+    return this.loginInfos.get(id);
+  }
+
+  /**
+   * Opens the secrets for one login and forgets them afterwards: they exist in memory only
+   * while `use` runs. An integrity failure names the credential and part, never a byte.
+   */
+  async withSecrets<T>(id: string, use: (secrets: CredentialSecrets) => Promise<T>): Promise<T> {
+    const credential = await this.find(this.dataSource.manager, id);
+    const dataKey = await this.openDataKey(credential);
+    const secrets = new Map<number, string>();
+    try {
+      secrets.set(1, this.openSecret(dataKey, credential, PRIMARY, credential.primarySecret));
+      if (credential.secondarySecret) secrets.set(2, this.openSecret(dataKey, credential, SECONDARY, credential.secondarySecret));
+    } finally {
+      dataKey.fill(0);
+    }
+    try {
+      return await use({ preferred: secrets.has(credential.preferredSecret) ? credential.preferredSecret : 1, secrets, secretsVersion: credential.secretsVersion });
+    } finally {
+      secrets.clear();
+    }
+  }
+
+  /** Seals a value (a MyInvois token) under the credential's data key, bound to `field`. */
+  async seal(id: string, field: string, plaintext: string): Promise<Buffer> {
+    return this.withDataKey(id, (dataKey) => this.cipher.sealField(dataKey, contextOf(id), field, plaintext));
+  }
+
+  async open(id: string, field: string, sealed: Buffer): Promise<string> {
+    return this.withDataKey(id, (dataKey) => {
+      try {
+        return this.cipher.openField(dataKey, contextOf(id), field, sealed);
+      } catch (error) {
+        if (error instanceof IntegrityError) throw VaultError.integrity(id, field);
+        throw error;
+      }
+    });
+  }
+
+  /** A login succeeded: `valid`, and remember which secret worked. Ignored if the secrets changed since. */
+  async recordWorkingSecret(id: string, secretsVersion: number, secret: number): Promise<void> {
+    const result = await this.dataSource.query(
+      `UPDATE credentials SET status = 'valid', last_error_code = NULL, last_error_description = NULL, preferred_secret = $3, updated_at = now()
+        WHERE id = $1 AND secrets_version = $2 AND (status <> 'valid' OR preferred_secret <> $3)`,
+      [id, secretsVersion, secret],
+    );
+    if (affected(result) > 0) await this.announce(id);
+  }
+
+  /**
+   * MyInvois refused every secret for good: `invalid`, audited, and no login is attempted with
+   * it again until its secrets change or a verification succeeds. Ignored if the secrets
+   * changed while the refused login was under way.
+   */
+  async markInvalid(actor: Actor, id: string, secretsVersion: number, upstream: { code: string; description: string }): Promise<boolean> {
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const result = await manager.query(
+        `UPDATE credentials SET status = 'invalid', last_error_code = $3, last_error_description = $4, updated_at = now()
+          WHERE id = $1 AND secrets_version = $2 AND status <> 'invalid'`,
+        [id, secretsVersion, upstream.code.slice(0, 64), upstream.description.slice(0, 500)],
+      );
+      if (affected(result) === 0) return false;
+      await this.audit.record(manager, {
+        actor,
+        action: 'credential.invalidated',
+        outcome: 'failure',
+        target: { type: 'credential', id },
+        details: { upstreamError: upstream.code, upstreamDescription: upstream.description.slice(0, 500) },
+      });
+      await manager.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANGED, id]);
+      return true;
+    });
+    this.loginInfos.forget(id);
+    return changed;
+  }
+
+  private async withDataKey<T>(id: string, use: (dataKey: Buffer) => T): Promise<T> {
+    const credential = await this.find(this.dataSource.manager, id);
+    const dataKey = await this.openDataKey(credential);
+    try {
+      return use(dataKey);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  private openSecret(dataKey: Buffer, credential: Credential, field: string, sealed: Buffer): string {
+    try {
+      return this.cipher.openField(dataKey, contextOf(credential.id), field, sealed);
+    } catch (error) {
+      if (error instanceof IntegrityError) throw VaultError.integrity(credential.id, field);
+      throw error;
+    }
+  }
+
+  private async announce(id: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANGED, id]);
+    this.loginInfos.forget(id);
+  }
 
   setCredentialUsers(lookup: CredentialUsers): void {
     this.credentialUsers = lookup;
@@ -121,6 +259,7 @@ export class CredentialsService {
       if (changes.loginRatePerMinute !== undefined) credential.loginRatePerMinute = changes.loginRatePerMinute;
       if (secretExpiresAt !== undefined) credential.secretExpiresAt = secretExpiresAt;
       const saved = await manager.save(credential);
+      await this.announce(id, manager);
       const after = { ...saved, secretExpiresAt: saved.secretExpiresAt?.toISOString() ?? null };
       await this.record(manager, actor, 'credential.updated', saved, {
         changes: changesOf(before, after, ['label', 'loginRatePerMinute', 'secretExpiresAt']),
@@ -155,6 +294,7 @@ export class CredentialsService {
       credential.preferredSecret = 1;
       credential.secretsVersion += 1;
       const saved = await manager.save(credential);
+      await this.announce(id, manager);
       await this.record(manager, actor, 'credential.secret_rotated', saved, {
         replaced: [...(input.clientSecret !== undefined ? ['primary'] : []), ...(input.secondaryClientSecret !== undefined ? ['secondary'] : [])],
         secondaryRemoved: input.secondaryClientSecret === null,
@@ -176,6 +316,7 @@ export class CredentialsService {
         });
       }
       await manager.delete(Credential, { id });
+      await this.announce(id, manager);
       await this.record(manager, actor, 'credential.deleted', credential, { clientId: credential.clientId, environment: credential.environment });
     });
   }
@@ -245,4 +386,23 @@ export function contextOf(credentialId: string): string {
 
 function secretsSet(credential: Credential): number {
   return credential.secondarySecret ? 2 : 1;
+}
+
+function toLoginInfo(credential: Credential): CredentialLoginInfo {
+  return {
+    id: credential.id,
+    kind: credential.kind,
+    environment: credential.environment,
+    clientId: credential.clientId,
+    status: credential.status,
+    lastErrorCode: credential.lastErrorCode,
+    lastErrorDescription: credential.lastErrorDescription,
+    loginRatePerMinute: credential.loginRatePerMinute,
+    secretsVersion: credential.secretsVersion,
+  };
+}
+
+/** Rows changed by a raw UPDATE (TypeORM returns `[rows, count]` for it on PostgreSQL). */
+function affected(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }

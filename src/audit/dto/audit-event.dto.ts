@@ -58,7 +58,7 @@ export class AuditEventPageDto {
   nextCursor!: string | null;
 }
 
-export class VerificationDto {
+export class ChainVerificationDto {
   @ApiProperty()
   ok!: boolean;
 

@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+
+/** MyInvois has one scope; '' asks for a token without naming it. */
+export const SCOPES = ['InvoicingAPI', ''] as const;
+
+export class TenantTokenRequestDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: 3540, description: 'Least lifetime left on the token handed out (default TOKEN_MIN_TTL_SECONDS, 60)' })
+  @Max(3540)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  minTtlSeconds?: number;
+
+  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
+  @IsOptional()
+  scope?: (typeof SCOPES)[number];
+}
+
+/** OAuth-style names: callers pass it on to MyInvois as it is. */
+export class IssuedTokenDto {
+  @ApiProperty({ description: 'The MyInvois access token; send it to MyInvois as `Authorization: Bearer <token>`' })
+  access_token!: string;
+
+  @ApiProperty({ enum: ['Bearer'] })
+  token_type!: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds of life left' })
+  expires_in!: number;
+
+  @ApiProperty()
+  expires_at!: string;
+
+  @ApiProperty({ example: 'InvoicingAPI' })
+  scope!: string;
+}
+
+export class InvalidateTokenDto {
+  @ApiPropertyOptional({ description: 'The token MyInvois refused; when given, only that token is dropped (not a newer one)' })
+  @MaxLength(8192)
+  @IsString()
+  @IsOptional()
+  accessToken?: string;
+
+  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
+  @IsOptional()
+  scope?: (typeof SCOPES)[number];
+}
+
+export class InvalidationDto {
+  @ApiProperty({ description: 'Whether the next request will log in again' })
+  invalidated!: boolean;
+
+  @ApiProperty({ enum: ['invalidated', 'cooldown', 'not_current'], description: 'cooldown: the token is too new to drop again; not_current: already replaced' })
+  result!: string;
+}
+
+export class VerifyCredentialDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for an intermediary credential: the tenant to log in on behalf of' })
+  @IsUUID('all', { message: 'tenantId must be a UUID' })
+  @IsOptional()
+  tenantId?: string;
+}
+
+export class CredentialVerificationDto {
+  @ApiProperty({ enum: ['valid', 'invalid'] })
+  status!: string;
+
+  @ApiPropertyOptional({ description: 'Which secret logged in (1 or 2)' })
+  secretUsed?: number;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: "The token's taxpayer TIN claim (unverified)" })
+  tinClaim?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  expectedTin?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Boolean })
+  tinMatches?: boolean | null;
+
+  @ApiPropertyOptional()
+  expiresInSeconds?: number;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  upstreamError?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  upstreamDescription?: string | null;
+}

@@ -1,0 +1,73 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Credential } from '../vault/credential.entity';
+
+/**
+ * A token key's row, shared by every replica: the current MyInvois token (sealed under its
+ * credential's data key), its lifetime, the lease of whoever is logging in for it, failures.
+ */
+@Entity({ name: 'tokens' })
+@Index('ix_tokens_tenant_id', ['tenantId'])
+@Index('ix_tokens_refresh_due_at', ['refreshDueAt'])
+export class TokenRow {
+  @PrimaryColumn({ type: 'uuid' })
+  credentialId!: string;
+
+  /** Declared for the foreign key only: a credential's tokens go with it. Never loaded. */
+  @ManyToOne(() => Credential, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'credential_id', foreignKeyConstraintName: 'fk_tokens_credential' })
+  credential?: Credential;
+
+  @PrimaryColumn({ type: 'varchar', length: 40, default: '' })
+  onBehalfOf!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64, default: '' })
+  scope!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  tenantId!: string | null;
+
+  @Column({ type: 'bytea', nullable: true })
+  accessToken!: Buffer | null;
+
+  @Column({ type: 'char', length: 32, nullable: true })
+  fingerprint!: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  expiresAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  acquiredAt!: Date | null;
+
+  @Column({ type: 'integer', nullable: true })
+  lifetimeSeconds!: number | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  leaseUntil!: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  failures!: number;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  lastErrorCode!: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  lastErrorAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  refreshDueAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', precision: 3 })
+  updatedAt!: Date;
+}

@@ -1,0 +1,45 @@
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/actor';
+import type { Caller } from '../auth/caller';
+import { CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
+import { UuidParam } from '../common/validators';
+import { InvalidateTokenDto, InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto, VerifyCredentialDto } from './dto/token.dto';
+import { TokensService } from './tokens.service';
+
+@ApiTags('tokens')
+@ApiBearerAuth()
+@Controller()
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post('v1/tenants/:id/token')
+  @HttpCode(200)
+  @Roles('admin', 'service')
+  @TenantScoped('id')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: "A MyInvois access token for the tenant, with at least minTtlSeconds of life left" })
+  @ApiOkResponse({ type: IssuedTokenDto })
+  issue(@UuidParam() id: string, @Body() body: TenantTokenRequestDto, @CurrentCaller() caller: Caller, @CurrentActor() actor: Actor): Promise<IssuedTokenDto> {
+    return this.tokens.issue(caller, actor, id, body);
+  }
+
+  @Post('v1/tenants/:id/token/invalidate')
+  @HttpCode(200)
+  @Roles('admin', 'service')
+  @TenantScoped('id')
+  @ApiOperation({ summary: 'MyInvois answered 401 to this token: the next request logs in again (at most once per cooldown)' })
+  @ApiOkResponse({ type: InvalidationDto })
+  invalidate(@UuidParam() id: string, @Body() body: InvalidateTokenDto, @CurrentActor() actor: Actor): Promise<InvalidationDto> {
+    return this.tokens.invalidate(actor, id, body);
+  }
+
+  @Post('v1/credentials/:id/verify')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'One real login with the credential: sets it valid or invalid, reports the TIN claim' })
+  @ApiOkResponse({ type: CredentialVerificationDto })
+  verify(@UuidParam() id: string, @Body() body: VerifyCredentialDto, @CurrentActor() actor: Actor): Promise<CredentialVerificationDto> {
+    return this.tokens.verifyCredential(actor, id, body.tenantId);
+  }
+}

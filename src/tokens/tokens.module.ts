@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { MyInvoisModule } from '../myinvois/myinvois.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { VaultModule } from '../vault/vault.module';
+import { TokenStore } from './token-store';
+import { TokensController } from './tokens.controller';
+import { TokensService } from './tokens.service';
+import { UpstreamLogin } from './upstream-login';
+
+@Module({
+  imports: [TenantsModule, VaultModule, MyInvoisModule],
+  controllers: [TokensController],
+  providers: [TokenStore, UpstreamLogin, TokensService],
+  exports: [TokenStore, UpstreamLogin, TokensService],
+})
+export class TokensModule {}

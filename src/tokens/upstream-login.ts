@@ -1,0 +1,141 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { LoginBudget, LoginPurpose } from '../myinvois/login-budget';
+import { LoginOutcome, LoginSuccess } from '../myinvois/login-outcome';
+import { MyInvoisClient } from '../myinvois/myinvois.client';
+import { CredentialsService } from '../vault/credentials.service';
+import type { TokenKey } from './token-key';
+import { TokenError, TokenErrorCode } from './tokens.errors';
+
+export interface LoginContext {
+  key: TokenKey;
+  tenantId: string | null;
+  /** The TIN the token should be for, to compare with its claim (a warning only). */
+  expectedTin: string | null;
+  purpose: LoginPurpose;
+  actor: Actor;
+  /** An operator's verification may try a credential marked invalid. */
+  evenIfInvalid?: boolean;
+}
+
+export interface UpstreamToken extends LoginSuccess {
+  secretUsed: number;
+  tinMatches: boolean | null;
+}
+
+/** How long a request waits before a retry after MyInvois failed transiently. */
+const TRANSIENT_RETRY_SECONDS = 5;
+
+/**
+ * One login to MyInvois for a token key: takes a slot of the client ID's budget per attempt,
+ * tries the secret that worked last and, if MyInvois refuses it, the other one once; keeps the
+ * credential's health (valid / invalid) and writes `upstream.login` or `upstream.login_failed`.
+ */
+@Injectable()
+export class UpstreamLogin {
+  private readonly logger = new Logger(UpstreamLogin.name);
+
+  constructor(
+    private readonly client: MyInvoisClient,
+    private readonly budget: LoginBudget,
+    private readonly credentials: CredentialsService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async login(context: LoginContext): Promise<UpstreamToken> {
+    const info = await this.credentials.loginInfo(context.key.credentialId);
+    if (!info) throw new TokenError(TokenErrorCode.NoCredential, `Credential ${context.key.credentialId} no longer exists`);
+    if (info.status === 'invalid' && !context.evenIfInvalid) {
+      // A known-bad secret is never sent again.
+      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription);
+    }
+    return this.credentials.withSecrets(info.id, async ({ preferred, secrets, secretsVersion }) => {
+      const order = [preferred, ...[...secrets.keys()].filter((which) => which !== preferred)];
+      let refusal: Extract<LoginOutcome, { kind: 'refused' }> | undefined;
+      for (const which of order) {
+        await this.budget.take(info.id, info.loginRatePerMinute, context.purpose);
+        const outcome = await this.client.login({
+          environment: info.environment,
+          clientId: info.clientId,
+          clientSecret: secrets.get(which)!,
+          scope: context.key.scope,
+          onBehalfOf: context.key.onBehalfOf || undefined,
+        });
+        this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
+        await this.record(context, info.clientId, which, outcome);
+        switch (outcome.kind) {
+          case 'success': {
+            await this.credentials.recordWorkingSecret(info.id, secretsVersion, which);
+            const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
+            if (tinMatches === false) {
+              this.logger.warn(
+                { credentialId: info.id, tenantId: context.tenantId, tinClaim: outcome.tinClaim, expectedTin: context.expectedTin },
+                'the token MyInvois issued names another taxpayer TIN than the tenant on file',
+              );
+            }
+            if (outcome.expiryWarning) this.logger.warn({ credentialId: info.id, warning: outcome.expiryWarning }, 'token expiry claims disagree');
+            return { ...outcome, secretUsed: which, tinMatches };
+          }
+          case 'refused':
+            // For an intermediary, this means the one taxpayer has not authorised it: not the credential's fault.
+            if (outcome.code === 'unauthorized_client' && context.key.onBehalfOf) {
+              throw new TokenError(
+                TokenErrorCode.NotAuthorised,
+                `MyInvois says the intermediary may not act on behalf of ${context.key.onBehalfOf}: the taxpayer must authorise it in the MyInvois portal`,
+                { upstreamError: outcome.code, upstreamDescription: outcome.description, onBehalfOf: context.key.onBehalfOf },
+              );
+            }
+            refusal = outcome;
+            continue;
+          case 'request_error':
+            this.logger.error({ credentialId: info.id, code: outcome.code, description: outcome.description }, 'MyInvois refused the login request itself');
+            throw new TokenError(TokenErrorCode.UpstreamRefusedRequest, `MyInvois refused the login request (${outcome.code})`, {
+              upstreamError: outcome.code,
+              upstreamDescription: outcome.description,
+            }, TRANSIENT_RETRY_SECONDS);
+          case 'rate_limited':
+            await this.budget.pause(info.id, outcome.retryAfterMs);
+            throw new TokenError(TokenErrorCode.Unavailable, 'MyInvois rate-limited this client ID (429)', { reason: 'rate_limited' }, Math.ceil(outcome.retryAfterMs / 1000));
+          case 'transient':
+            throw TokenError.unavailable(outcome.description, TRANSIENT_RETRY_SECONDS);
+        }
+      }
+      await this.credentials.markInvalid(context.actor, info.id, secretsVersion, { code: refusal!.code, description: refusal!.description });
+      throw TokenError.credentialInvalid(info.id, refusal!.code, refusal!.description);
+    });
+  }
+
+  private async record(context: LoginContext, clientId: string, secret: number, outcome: LoginOutcome): Promise<void> {
+    const base = {
+      actor: context.actor,
+      tenantId: context.tenantId,
+      target: { type: 'credential', id: context.key.credentialId },
+    };
+    // Which of the two secrets: `usedSecondary`, a name the audit's secret filter lets through.
+    const common = { clientId, onBehalfOf: context.key.onBehalfOf || null, scope: context.key.scope, usedSecondary: secret === 2, purpose: context.purpose };
+    if (outcome.kind === 'success') {
+      await this.audit.recordBestEffort({
+        ...base,
+        action: 'upstream.login',
+        details: { ...common, expiresAt: outcome.expiresAt, tokenFingerprint: this.audit.fingerprint(outcome.accessToken), tinClaim: outcome.tinClaim },
+      });
+      return;
+    }
+    await this.audit.recordBestEffort({
+      ...base,
+      action: 'upstream.login_failed',
+      outcome: 'failure',
+      details: {
+        ...common,
+        classification: outcome.kind,
+        ...(outcome.kind === 'transient' ? { reason: outcome.reason, description: outcome.description } : {}),
+        ...(outcome.kind === 'refused' || outcome.kind === 'request_error' ? { upstreamError: outcome.code, upstreamDescription: outcome.description } : {}),
+        ...(outcome.kind === 'rate_limited' ? { retryAfterMs: outcome.retryAfterMs } : {}),
+        ...('status' in outcome && outcome.status !== undefined ? { status: outcome.status } : {}),
+      },
+    });
+  }
+}
