@@ -1,0 +1,327 @@
+import { brokerToken, createPrincipal } from './support/auth';
+import { makeTenant } from './support/factories';
+import { HttpClient } from './support/http';
+import { metric } from './support/metrics';
+import { TEST_ADMIN } from './support/processes';
+import { claimsOf, intermediaryTenants, startWorld, taxpayerTenant, World } from './support/world';
+
+async function logins(world: World, clientId: string): Promise<number> {
+  return (await world.simulator.counters(clientId)).logins;
+}
+
+describe('tokens for internal services', () => {
+  let world: World;
+  let admin: HttpClient;
+  const seenTokens: string[] = [];
+
+  const requestToken = async (client: HttpClient, tenantId: string, body: Record<string, unknown> = {}) => {
+    const response = await client.post(`/v1/tenants/${tenantId}/token`, body);
+    if (response.status === 200) seenTokens.push(response.body.access_token);
+    return response;
+  };
+
+  beforeAll(async () => {
+    world = await startWorld({ brokers: 2, brokerEnv: { MYINVOIS_TIMEOUT_MS: '1500', TOKEN_INVALIDATE_COOLDOWN_SECONDS: '2' } });
+    admin = world.admins[0];
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('logs in once for a taxpayer and serves the token from memory afterwards', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const first = await requestToken(admin, tenant.id);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(first.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: expect.any(Number),
+      expires_at: expect.any(String),
+      scope: 'InvoicingAPI',
+    });
+    expect(first.body.expires_in).toBeGreaterThan(3500);
+    expect(claimsOf(first.body.access_token)).toMatchObject({ TaxpayerTIN: tenant.tin, client_id: client.clientId });
+    for (let i = 0; i < 5; i++) expect((await requestToken(admin, tenant.id)).body.access_token).toBe(first.body.access_token);
+    expect(await logins(world, client.clientId)).toBe(1);
+  });
+
+  it('shares the token with another replica through the table, without a second login', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const onA = await requestToken(world.admins[0], tenant.id);
+    const onB = await requestToken(world.admins[1], tenant.id);
+    expect(onB.body.access_token).toBe(onA.body.access_token);
+    expect(await logins(world, client.clientId)).toBe(1);
+  });
+
+  it('logs an intermediary in on behalf of each taxpayer, by TIN and by TIN:BRN, one token per taxpayer', async () => {
+    const byTin = await intermediaryTenants(world, 2);
+    const byTinBrn = await intermediaryTenants(world, 1, { withBrn: true });
+    const tokens = await Promise.all([...byTin.tenants, ...byTinBrn.tenants].map((t) => requestToken(admin, t.id)));
+    expect(tokens.every((t) => t.status === 200)).toBe(true);
+    expect(new Set(tokens.map((t) => t.body.access_token)).size).toBe(3);
+    expect(claimsOf(tokens[0].body.access_token)).toMatchObject({ TaxpayerTIN: byTin.tenants[0].tin, IsIntermediary: 'True' });
+    expect(claimsOf(tokens[2].body.access_token)).toMatchObject({ TaxpayerTIN: byTinBrn.tenants[0].tin });
+    const sent = (await world.simulator.get(`/_sim/clients/${byTinBrn.client.clientId}/logins`)).body;
+    expect(sent.map((l: { onBehalfOf: string }) => l.onBehalfOf)).toEqual([`${byTinBrn.tenants[0].tin}:${byTinBrn.tenants[0].brn}`]);
+    expect(await logins(world, byTin.client.clientId)).toBe(2);
+  });
+
+  it('keeps scopes apart: a token without scope is another key', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const scoped = await requestToken(admin, tenant.id, { scope: 'InvoicingAPI' });
+    const unscoped = await requestToken(admin, tenant.id, { scope: '' });
+    expect(unscoped.body.access_token).not.toBe(scoped.body.access_token);
+    expect(await logins(world, client.clientId)).toBe(2);
+    expect((await requestToken(admin, tenant.id, { scope: 'Other' })).status).toBe(400);
+  });
+
+  it('falls back to the second secret, remembers it, and never sends the refused one again', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'a-wrong-first-secret' } });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    const counters = await world.simulator.counters(client.clientId);
+    expect(counters).toMatchObject({ logins: 1, failures: 1 });
+    const sent = (await world.simulator.get(`/_sim/clients/${client.clientId}/logins`)).body;
+    expect(sent[0].secret).toBe(2);
+    expect((await admin.get(`/v1/credentials/${credential.id}`)).body.status).toBe('valid');
+    // The next login (a new key: no scope) goes straight to the secret that works.
+    await requestToken(admin, tenant.id, { scope: '' });
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, failures: 1 });
+  });
+
+  it('marks a credential invalid when MyInvois refuses both secrets, and stops logging in with it until its secrets change', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'wrong-one-x', secondaryClientSecret: 'wrong-two-x' } });
+    const refused = await requestToken(admin, tenant.id);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'credential_invalid', upstreamError: 'invalid_client', upstreamDescription: expect.any(String) });
+    expect(JSON.stringify(refused.body)).not.toContain('wrong-one-x');
+    const state = (await admin.get(`/v1/credentials/${credential.id}`)).body;
+    expect(state).toMatchObject({ status: 'invalid', lastErrorCode: 'invalid_client' });
+    const before = await world.simulator.counters(client.clientId);
+    expect((await requestToken(world.admins[1], tenant.id)).status).toBe(409);
+    expect((await requestToken(admin, tenant.id)).status).toBe(409);
+    expect(await world.simulator.counters(client.clientId)).toEqual(before);
+    const events = (await admin.get(`/v1/audit-events?action=credential.invalidated`)).body.items;
+    expect(events.some((e: { target: { id: string } }) => e.target.id === credential.id)).toBe(true);
+
+    await admin.put(`/v1/credentials/${credential.id}/secrets`, { clientSecret: client.secrets[0] });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+  });
+
+  it('says "User blocked" for a blocked client, and classifies the broker-side refusals apart', async () => {
+    const blocked = await taxpayerTenant(world, { client: { blocked: true } });
+    const response = await requestToken(admin, blocked.tenant.id);
+    expect(response.status).toBe(409);
+    expect(response.body.upstreamDescription).toBe('User blocked');
+
+    // The simulator knows this client as an intermediary, the broker as a taxpayer: no onbehalfof is sent.
+    const mismatch = await taxpayerTenant(world, { client: { kind: 'intermediary', allowedOnBehalfOf: [] } });
+    const requestError = await requestToken(admin, mismatch.tenant.id);
+    expect(requestError.status).toBe(503);
+    expect(requestError.body).toMatchObject({ code: 'upstream_request_refused', upstreamError: 'invalid_request' });
+    expect((await admin.get(`/v1/credentials/${mismatch.credential.id}`)).body.status).toBe('unverified');
+  });
+
+  it('answers an intermediary not authorised by one taxpayer without condemning the credential', async () => {
+    const setup = await intermediaryTenants(world, 2);
+    await world.simulator.patch(`/_sim/clients/${setup.client.clientId}`, { allowedOnBehalfOf: [setup.tenants[0].tin] });
+    expect((await requestToken(admin, setup.tenants[0].id)).status).toBe(200);
+    const refused = await requestToken(admin, setup.tenants[1].id);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'tenant_not_authorised_upstream', upstreamError: 'unauthorized_client' });
+    expect((await admin.get(`/v1/credentials/${setup.credential.id}`)).body.status).toBe('valid');
+  });
+
+  it('serves a still valid token while MyInvois fails or hangs, and answers 503 with Retry-After when it must log in', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const token = (await requestToken(admin, tenant.id)).body.access_token;
+    for (const fault of [{ kind: 'status', status: 503 }, { kind: 'hang' }]) {
+      await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, fault);
+      expect((await requestToken(world.admins[0], tenant.id)).body.access_token).toBe(token);
+      expect((await requestToken(world.admins[1], tenant.id)).body.access_token).toBe(token);
+    }
+    // A token without scope is not cached yet: that request needs a login, which hangs and times out.
+    const started = Date.now();
+    const timedOut = await requestToken(admin, tenant.id, { scope: '' });
+    expect(timedOut.status).toBe(503);
+    expect(timedOut.body.code).toBe('upstream_unavailable');
+    expect(Number(timedOut.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // While it backs off, no request reaches MyInvois.
+    const requests = (await world.simulator.counters(client.clientId)).requests;
+    expect((await requestToken(world.admins[1], tenant.id, { scope: '' })).status).toBe(503);
+    expect((await world.simulator.counters(client.clientId)).requests).toBe(requests);
+    await world.simulator.delete('/_sim/faults');
+  });
+
+  it('pauses the client ID on 429 until Retry-After, for every replica', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { rateLimitPerMinute: 1 } });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    const limited = await requestToken(admin, tenant.id, { scope: '' });
+    expect(limited.status).toBe(503);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(10);
+    expect((await world.simulator.counters(client.clientId)).rateLimited).toBe(1);
+    const otherReplica = await requestToken(world.admins[1], tenant.id, { scope: '' });
+    expect(otherReplica.status).toBe(503);
+    expect(['login_budget_exhausted', 'upstream_unavailable']).toContain(otherReplica.body.code);
+    expect((await world.simulator.counters(client.clientId)).rateLimited).toBe(1);
+    // The cached token is still served meanwhile.
+    expect((await requestToken(world.admins[1], tenant.id)).status).toBe(200);
+  });
+
+  it('hands out a token only with the minimum lifetime left', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 63 } });
+    const first = await requestToken(admin, tenant.id, { minTtlSeconds: 60 });
+    expect(first.body.expires_in).toBeGreaterThanOrEqual(60);
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const second = await requestToken(admin, tenant.id, { minTtlSeconds: 60 });
+    expect(second.body.access_token).not.toBe(first.body.access_token);
+    expect(second.body.expires_in).toBeGreaterThanOrEqual(60);
+    expect(await logins(world, client.clientId)).toBe(2);
+    const relaxed = await requestToken(admin, tenant.id, { minTtlSeconds: 10 });
+    expect(relaxed.body.access_token).toBe(second.body.access_token);
+    const impossible = await requestToken(admin, tenant.id, { minTtlSeconds: 3000 });
+    expect(impossible.status).toBe(409);
+    expect(impossible.body.code).toBe('token_lifetime_too_short');
+    expect((await requestToken(admin, tenant.id, { minTtlSeconds: -1 })).status).toBe(400);
+    expect((await requestToken(admin, tenant.id, { minTtlSeconds: 'soon' })).status).toBe(400);
+  });
+
+  it('invalidates after a 401 from MyInvois, at most once per cooldown, and only the token named', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const first = (await requestToken(admin, tenant.id)).body.access_token;
+    const tooSoon = await admin.post(`/v1/tenants/${tenant.id}/token/invalidate`, { accessToken: first });
+    expect(tooSoon.body).toEqual({ invalidated: false, result: 'cooldown' });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const done = await world.admins[1].post(`/v1/tenants/${tenant.id}/token/invalidate`, { accessToken: first });
+    expect(done.body).toEqual({ invalidated: true, result: 'invalidated' });
+    // Both replicas drop it (the other one through NOTIFY).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = (await requestToken(admin, tenant.id)).body.access_token;
+    expect(second).not.toBe(first);
+    expect((await requestToken(world.admins[1], tenant.id)).body.access_token).toBe(second);
+    expect(await logins(world, client.clientId)).toBe(2);
+    const stale = await admin.post(`/v1/tenants/${tenant.id}/token/invalidate`, { accessToken: first });
+    expect(stale.body).toEqual({ invalidated: false, result: 'not_current' });
+  });
+
+  it('refuses tenants that cannot log in: unknown, not granted, suspended, without credential', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const service = await createPrincipal(world.brokers[0], admin, { tenantGrants: [] });
+    const ungranted = await service.client.post(`/v1/tenants/${tenant.id}/token`, {});
+    const unknown = await admin.post('/v1/tenants/7a1f2d9e-0000-4000-8000-000000000000/token', {});
+    expect(ungranted.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(ungranted.body.code).toBe(unknown.body.code);
+
+    const bare = (await admin.post('/v1/tenants', makeTenant())).body;
+    expect((await requestToken(admin, bare.id)).body.code).toBe('tenant_without_credential');
+    await admin.patch(`/v1/tenants/${tenant.id}`, { status: 'suspended' });
+    const suspended = await requestToken(world.admins[1], tenant.id);
+    expect(suspended.status).toBe(409);
+    expect(suspended.body.code).toBe('tenant_suspended');
+  });
+
+  it('lets a granted service principal get the token', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const service = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
+    expect((await requestToken(service.client, tenant.id)).status).toBe(200);
+  });
+
+  it('audits token.issued once per caller and token, across replicas, then writes nothing on the hit path', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const a = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
+    const aOnB = new HttpClient(world.brokers[1].url).withToken(await brokerToken(world.brokers[1], a.clientId, a.clientSecret));
+    const b = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
+    const first = await requestToken(a.client, tenant.id);
+    await Promise.all([requestToken(a.client, tenant.id), requestToken(aOnB, tenant.id), requestToken(b.client, tenant.id)]);
+    const issued = () => world.database.query<{ actor_id: string; details: { source: string; tokenFingerprint: string } }>(
+      `SELECT actor_id, details FROM audit_events WHERE action = 'token.issued' AND tenant_id = $1`,
+      [tenant.id],
+    );
+    const events = await issued();
+    expect(events.map((e) => e.actor_id).sort()).toEqual([a.id, b.id].sort());
+    expect(events.find((e) => e.actor_id === a.id)!.details.source).toBe('login');
+    expect(JSON.stringify(events)).not.toContain(first.body.access_token);
+
+    const repeatBefore = await metric(world.admins[0], 'broker_token_repeat_exposures_total');
+    const rows = async () => (await world.database.query<{ n: number }>(`SELECT (SELECT count(*) FROM audit_events)::int + (SELECT count(*) FROM token_exposures)::int AS n`))[0].n;
+    const before = await rows();
+    await Promise.all(Array.from({ length: 30 }, () => requestToken(a.client, tenant.id)));
+    expect(await rows()).toBe(before);
+    expect((await metric(world.admins[0], 'broker_token_repeat_exposures_total')) - repeatBefore).toBe(30);
+  });
+
+  it('verifies a credential with one real login and reports the TIN claim', async () => {
+    const { credential, tenant, client } = await taxpayerTenant(world);
+    const verified = await admin.post(`/v1/credentials/${credential.id}/verify`, {});
+    expect(verified.body).toMatchObject({ status: 'valid', secretUsed: 1, tinClaim: tenant.tin, expectedTin: tenant.tin, tinMatches: true });
+    // The token it got is kept: no second login for the tenant's first request.
+    await requestToken(admin, tenant.id);
+    expect(await logins(world, client.clientId)).toBe(1);
+
+    const other = await taxpayerTenant(world, { client: { tin: 'C1111111110' } });
+    expect((await admin.post(`/v1/credentials/${other.credential.id}/verify`, {})).body).toMatchObject({ status: 'valid', tinClaim: 'C1111111110', tinMatches: false });
+
+    const bad = await taxpayerTenant(world, { credential: { clientSecret: 'nope-1-x', secondaryClientSecret: 'nope-2-x' } });
+    expect((await admin.post(`/v1/credentials/${bad.credential.id}/verify`, {})).body).toMatchObject({ status: 'invalid', upstreamError: 'invalid_client' });
+    expect((await admin.get(`/v1/credentials/${bad.credential.id}`)).body.status).toBe('invalid');
+
+    const intermediary = await intermediaryTenants(world, 1);
+    expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, {})).status).toBe(400);
+    expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, { tenantId: intermediary.tenants[0].id })).body.status).toBe('valid');
+    expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, { tenantId: tenant.id })).status).toBe(400);
+  });
+
+  it('never puts a MyInvois token or client secret into logs or audit events', async () => {
+    expect(seenTokens.length).toBeGreaterThan(10);
+    const events = JSON.stringify(await world.database.query('SELECT * FROM audit_events'));
+    const logs = world.brokers.map((broker) => broker.logs()).join('\n');
+    for (const token of seenTokens) {
+      expect(events.includes(token) ? 'token in audit' : 'absent').toBe('absent');
+      expect(logs.includes(token) ? 'token in logs' : 'absent').toBe('absent');
+    }
+    const secrets = (await world.simulator.get('/_sim/clients')).body.flatMap((c: { secrets: string[] }) => c.secrets);
+    for (const secret of secrets) {
+      expect(events.includes(secret) ? 'secret in audit' : 'absent').toBe('absent');
+      expect(logs.includes(secret) ? 'secret in logs' : 'absent').toBe('absent');
+    }
+    expect(logs).not.toContain(TEST_ADMIN.clientSecret);
+  });
+});
+
+describe('single flight and the login budget across replicas', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startWorld({ brokers: 2 });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('serves a thousand concurrent cold requests over two replicas with exactly one login', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { rateLimitPerMinute: 1000 } });
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 300 });
+    const responses = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => world.admins[i % 2].post(`/v1/tenants/${tenant.id}/token`, {})),
+    );
+    expect(responses.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
+    expect(new Set(responses.map((r) => r.body.access_token)).size).toBe(1);
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1, maxInFlight: 1 });
+    await world.simulator.delete('/_sim/faults');
+  });
+
+  it('never lets two replicas spend more than the budget: a burst for 50 taxpayers of one intermediary gets no 429', async () => {
+    const setup = await intermediaryTenants(world, 50, { client: { rateLimitPerMinute: 12 } });
+    const responses = await Promise.all(setup.tenants.map((t, i) => world.admins[i % 2].post(`/v1/tenants/${t.id}/token`, {})));
+    const served = responses.filter((r) => r.status === 200).length;
+    const deferred = responses.filter((r) => r.status === 503);
+    expect(served + deferred.length).toBe(50);
+    expect(served).toBe(12);
+    expect(deferred.every((r) => r.body.code === 'login_budget_exhausted' && Number(r.headers.get('retry-after')) > 0)).toBe(true);
+    expect(await world.simulator.counters(setup.client.clientId)).toMatchObject({ rateLimited: 0, logins: 12 });
+  });
+});
