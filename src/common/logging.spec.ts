@@ -3,7 +3,7 @@ import pino from 'pino';
 import { AppConfig } from '../config/app-config';
 import { validateEnvironment } from '../config/environment-validation';
 import { AppEnvironment } from '../config/app-environment';
-import { pinoOptions, REDACTED_KEYS, requestIdFor } from './logging';
+import { pinoOptions, REDACTED_KEYS, requestIdFor, scrubSecrets } from './logging';
 
 function capture(): { logger: pino.Logger; lines: () => string } {
   let output = '';
@@ -18,7 +18,7 @@ function capture(): { logger: pino.Logger; lines: () => string } {
 }
 
 describe('log redaction', () => {
-  it.each(REDACTED_KEYS)('removes %s at any depth up to five levels', (key) => {
+  it.each(REDACTED_KEYS)('removes %s at any depth', (key) => {
     const { logger, lines } = capture();
     const secret = `secret-value-for-${key}`;
     logger.info({ [key]: secret, a: { [key]: secret, b: { [key]: secret, c: { [key]: secret, d: { [key]: secret } } } } }, 'x');
@@ -42,5 +42,15 @@ describe('request ids', () => {
     expect(requestIdFor(request('has space'))).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestIdFor(request('x'.repeat(129)))).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestIdFor(request())).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('scrubSecrets', () => {
+  it('leaves class instances (errors, requests) to their serializers and keeps look-alike keys', () => {
+    const error = new Error('boom');
+    const scrubbed = scrubSecrets({ err: error, secretsSet: 2, nested: [{ Authorization: 'Bearer x' }] });
+    expect(scrubbed.err).toBe(error);
+    expect(scrubbed.secretsSet).toBe(2);
+    expect(scrubbed.nested[0].Authorization).toBe('[redacted]');
   });
 });

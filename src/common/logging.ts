@@ -15,23 +15,37 @@ export const REDACTED_KEYS = [
   'cookie',
 ];
 
-const REDACT_DEPTH = 5;
+const SENSITIVE = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
+const MAX_DEPTH = 8;
 
-function redactPaths(): string[] {
-  const paths: string[] = [];
-  for (let depth = 0; depth < REDACT_DEPTH; depth++) {
-    for (const key of REDACTED_KEYS) paths.push([...Array<string>(depth).fill('*'), key].join('.'));
+/**
+ * Replaces the values of sensitive keys at any depth of plain objects and arrays. Used as a
+ * pino formatter, so it runs only for lines actually written, and reaches every depth (pino's
+ * path-based `redact` needs each path spelled out and costs on every child logger).
+ * Class instances (errors, requests) are left to their serializers.
+ */
+export function scrubSecrets<T>(value: T, depth = 0): T {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1)) as T;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    copy[key] = SENSITIVE.has(key.toLowerCase()) ? '[redacted]' : scrubSecrets(inner, depth + 1);
   }
-  return paths;
+  return copy as T;
 }
 
 export function pinoOptions(config: AppConfig): LoggerOptions {
   return {
     level: config.logLevel,
-    redact: { paths: redactPaths(), censor: '[redacted]' },
     base: { service: 'myinvois-broker' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => scrubSecrets(object),
+      bindings: (bindings) => scrubSecrets(bindings),
+    },
   };
 }
 

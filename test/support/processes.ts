@@ -117,8 +117,10 @@ export class ServiceProcess {
   }
 }
 
+/** BROKER_NODE_ARGS passes flags to the services' Node (for example `--cpu-prof` when profiling a benchmark). */
 function spawnNode(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'dist', 'src', entry)], {
+  const nodeArgs = (process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'src', entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
