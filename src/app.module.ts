@@ -9,6 +9,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RefresherModule } from './refresher/refresher.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TokensModule } from './tokens/tokens.module';
 import { VaultModule } from './vault/vault.module';
@@ -30,6 +31,7 @@ export class AppModule {
         TenantsModule,
         AuthModule,
         TokensModule,
+        RefresherModule,
       ],
     };
   }

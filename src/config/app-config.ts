@@ -68,6 +68,17 @@ export class AppConfig {
     readonly stateCacheSeconds: number;
   };
 
+  readonly refresh: {
+    readonly enabled: boolean;
+    readonly intervalMs: number;
+    readonly activeWindowSeconds: number;
+    readonly thresholdRatio: number;
+    readonly jitterRatio: number;
+    readonly batchSize: number;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+  };
+
   constructor(env: AppEnvironment) {
     this.nodeEnv = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -131,6 +142,16 @@ export class AppConfig {
       invalidateCooldownSeconds: env.TOKEN_INVALIDATE_COOLDOWN_SECONDS,
       leaseSeconds: env.TOKEN_LEASE_SECONDS,
       stateCacheSeconds: env.STATE_CACHE_SECONDS,
+    };
+    this.refresh = {
+      enabled: env.REFRESH_ENABLED,
+      intervalMs: env.REFRESH_INTERVAL_MS,
+      activeWindowSeconds: env.REFRESH_ACTIVE_WINDOW_SECONDS,
+      thresholdRatio: env.REFRESH_THRESHOLD_RATIO,
+      jitterRatio: env.REFRESH_JITTER_RATIO,
+      batchSize: env.REFRESH_BATCH_SIZE,
+      backoffBaseMs: env.REFRESH_BACKOFF_BASE_MS,
+      backoffMaxMs: env.REFRESH_BACKOFF_MAX_MS,
     };
     this.vault = { keys: env.VAULT_KEYS, activeKey: env.VAULT_ACTIVE_KEY, expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS };
   }

@@ -1,7 +1,7 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsPostgresUrl } from './is-postgres-url';
 import { LocalKeyRing } from '../vault/local-key-ring';
-import { CrossChecked, setTogether, ToBoolean, ToInteger } from './environment-validation';
+import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -263,6 +263,57 @@ export class AppEnvironment implements CrossChecked {
   @IsInt()
   @ToInteger()
   STATE_CACHE_SECONDS = 30;
+
+  // --- the refresher (src/refresher) ---
+
+  @IsBoolean()
+  @ToBoolean()
+  REFRESH_ENABLED = true;
+
+  @Max(60_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  REFRESH_INTERVAL_MS = 1000;
+
+  /** Only tokens used within this window are refreshed: an unused tenant costs no logins. */
+  @Max(30 * 86_400)
+  @Min(10)
+  @IsInt()
+  @ToInteger()
+  REFRESH_ACTIVE_WINDOW_SECONDS = 7200;
+
+  /** A token is due when this share of its lifetime is left (plus jitter). */
+  @Max(0.9)
+  @Min(0.05)
+  @ToNumber()
+  @IsNumber({}, { message: 'REFRESH_THRESHOLD_RATIO must be a number between 0.05 and 0.9' })
+  REFRESH_THRESHOLD_RATIO = 0.25;
+
+  /** Up to this share of the lifetime earlier, at random, so tokens acquired together spread out. */
+  @Max(0.5)
+  @Min(0)
+  @ToNumber()
+  @IsNumber({}, { message: 'REFRESH_JITTER_RATIO must be a number between 0 and 0.5' })
+  REFRESH_JITTER_RATIO = 0.05;
+
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  REFRESH_BATCH_SIZE = 10;
+
+  @Max(3_600_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  REFRESH_BACKOFF_BASE_MS = 5000;
+
+  @Max(86_400_000)
+  @Min(1000)
+  @IsInt()
+  @ToInteger()
+  REFRESH_BACKOFF_MAX_MS = 300_000;
 
   crossCheck(): string[] {
     return [

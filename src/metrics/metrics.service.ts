@@ -76,6 +76,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly refreshes = new Counter({
+    name: 'broker_refreshes_total',
+    help: 'Background token renewals, by outcome (refreshed, deferred for lack of budget, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshTokensAtRisk = new Gauge({
+    name: 'broker_refresh_tokens_at_risk',
+    help: 'Tokens in use that the client ID login budget cannot renew before they expire',
+    labelNames: ['client_id'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'broker_' });
     this.auditAvailable.set(1);

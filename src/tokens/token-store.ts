@@ -4,6 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { ListTokensQuery, TokenState, TokenStateDto } from './dto/token-state.dto';
 import { advisoryLockId, TokenKey } from './token-key';
 
 /** A token as stored: still sealed. */
@@ -11,6 +13,13 @@ export interface StoredToken {
   sealed: Buffer;
   fingerprint: string;
   expiresAtMs: number;
+}
+
+export interface DueToken {
+  key: TokenKey;
+  tenantId: string;
+  failures: number;
+  expiresAtMs: number | null;
 }
 
 export type Claim =
@@ -73,22 +82,133 @@ export class TokenStore {
     });
   }
 
-  /** Stores a fresh token and gives the lease back (a lease taken over meanwhile is harmless: both tokens are valid). */
+  /**
+   * Stores a fresh token and gives the lease back (a lease taken over meanwhile is harmless:
+   * both tokens are valid). `inUse`: a request asked for it, so it counts as used now; a
+   * refresh leaves `last_used_at` alone, or refreshing would keep a token "in use" for ever.
+   */
   async store(
     key: TokenKey,
     tenantId: string | null,
     token: { sealed: Buffer; fingerprint: string; expiresAt: Date; lifetimeSeconds: number; refreshDueAt: Date | null },
+    inUse: boolean,
   ): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, access_token, fingerprint, expires_at, acquired_at, lifetime_seconds, refresh_due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), $8, $9)
+      `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, access_token, fingerprint, expires_at, acquired_at, lifetime_seconds,
+                          refresh_due_at, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), $8, $9, CASE WHEN $10 THEN clock_timestamp() END)
        ON CONFLICT (credential_id, on_behalf_of, scope) DO UPDATE
          SET access_token = excluded.access_token, fingerprint = excluded.fingerprint, expires_at = excluded.expires_at,
              acquired_at = excluded.acquired_at, lifetime_seconds = excluded.lifetime_seconds, refresh_due_at = excluded.refresh_due_at,
              tenant_id = coalesce(excluded.tenant_id, tokens.tenant_id), lease_owner = NULL, lease_until = NULL, failures = 0,
-             next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL, updated_at = now()`,
-      [key.credentialId, key.onBehalfOf, key.scope, tenantId, token.sealed, token.fingerprint, token.expiresAt, token.lifetimeSeconds, token.refreshDueAt],
+             next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL,
+             last_used_at = coalesce(excluded.last_used_at, tokens.last_used_at), updated_at = now()`,
+      [key.credentialId, key.onBehalfOf, key.scope, tenantId, token.sealed, token.fingerprint, token.expiresAt, token.lifetimeSeconds, token.refreshDueAt, inUse],
     );
+  }
+
+  /**
+   * Leases a batch of due tokens for refresh: used within the active window, credential not
+   * invalid, tenant still active on it, not leased, not backing off; the soonest to expire
+   * first. SKIP LOCKED: replicas claiming at the same moment get different tokens. (Joins the
+   * tenants and credentials tables directly: one statement, because the claim must be atomic.)
+   */
+  async claimDue(limit: number, activeWindowSeconds: number): Promise<Array<DueToken>> {
+    const rows = (await this.dataSource.query(
+      `WITH due AS (
+         SELECT t.credential_id, t.on_behalf_of, t.scope
+           FROM tokens t
+           JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
+           JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
+          WHERE t.refresh_due_at <= clock_timestamp()
+            AND t.last_used_at > clock_timestamp() - make_interval(secs => $1)
+            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
+            AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
+          ORDER BY t.expires_at ASC NULLS FIRST
+          LIMIT $2
+          FOR UPDATE OF t SKIP LOCKED)
+       UPDATE tokens t SET lease_owner = $3, lease_until = clock_timestamp() + make_interval(secs => $4)
+         FROM due
+        WHERE t.credential_id = due.credential_id AND t.on_behalf_of = due.on_behalf_of AND t.scope = due.scope
+       RETURNING t.credential_id, t.on_behalf_of, t.scope, t.tenant_id, t.failures, extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
+      [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds],
+    )) as [Array<{ credential_id: string; on_behalf_of: string; scope: string; tenant_id: string; failures: number; expires_at: string | null }>, number];
+    return rows[0].map((row) => ({
+      key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope },
+      tenantId: row.tenant_id,
+      failures: row.failures,
+      expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+    }));
+  }
+
+  /** In-use tokens per credential, for the budget forecast. */
+  async inUseExpiries(activeWindowSeconds: number): Promise<Array<{ credentialId: string; clientId: string; limit: number; expiriesMs: number[] }>> {
+    const rows = (await this.dataSource.query(
+      `SELECT c.id, c.client_id, c.login_rate_per_minute, array_agg(extract(epoch FROM t.expires_at) * 1000) AS expiries
+         FROM tokens t JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
+        WHERE t.last_used_at > clock_timestamp() - make_interval(secs => $1) AND t.expires_at IS NOT NULL
+        GROUP BY c.id`,
+      [activeWindowSeconds],
+    )) as Array<{ id: string; client_id: string; login_rate_per_minute: number; expiries: string[] }>;
+    return rows.map((row) => ({ credentialId: row.id, clientId: row.client_id, limit: row.login_rate_per_minute, expiriesMs: row.expiries.map(Number) }));
+  }
+
+  /** The admin view: token keys with their state, ordered by creation (keyset pagination). */
+  async list(query: ListTokensQuery): Promise<Page<TokenStateDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.tenantId) add('t.tenant_id = ?', query.tenantId);
+    if (query.credentialId) add('t.credential_id = ?', query.credentialId);
+    if (query.state) add(`${STATE_SQL} = ?`, query.state);
+    if (query.cursor) {
+      const after = Cursor.decode(query.cursor, isTokenCursor);
+      params.push(after.createdAt, after.credentialId, after.onBehalfOf, after.scope);
+      const n = params.length;
+      where.push(`(t.created_at, t.credential_id, t.on_behalf_of, t.scope) > ($${n - 3}, $${n - 2}, $${n - 1}, $${n})`);
+    }
+    params.push(limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT t.*, ${STATE_SQL} AS state FROM tokens t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY t.created_at, t.credential_id, t.on_behalf_of, t.scope LIMIT $${params.length}`,
+      params,
+    )) as Array<Record<string, unknown>>;
+    return toPage(
+      rows,
+      limit,
+      (row) => ({
+        credentialId: String(row.credential_id),
+        tenantId: (row.tenant_id as string | null) ?? null,
+        onBehalfOf: (row.on_behalf_of as string) || null,
+        scope: String(row.scope),
+        state: row.state as TokenState,
+        tokenFingerprint: (row.fingerprint as string | null) ?? null,
+        expiresAt: iso(row.expires_at),
+        acquiredAt: iso(row.acquired_at),
+        refreshDueAt: iso(row.refresh_due_at),
+        lastUsedAt: iso(row.last_used_at),
+        failures: Number(row.failures),
+        lastErrorCode: (row.last_error_code as string | null) ?? null,
+        nextAttemptAt: iso(row.next_attempt_at),
+        leaseOwner: row.lease_until && (row.lease_until as Date).getTime() > Date.now() ? (row.lease_owner as string) : null,
+      }),
+      (row) => ({
+        createdAt: (row.created_at as Date).toISOString(),
+        credentialId: String(row.credential_id),
+        onBehalfOf: String(row.on_behalf_of),
+        scope: String(row.scope),
+      }),
+    );
+  }
+
+  /** Shutdown: every lease this process holds goes back at once, instead of expiring later. */
+  async releaseAll(): Promise<number> {
+    const result = (await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [this.owner])) as [unknown, number];
+    return result[1];
   }
 
   /** A failed login: the lease goes back, and the next attempt waits `retryAfterMs`. */
@@ -141,4 +261,28 @@ export class TokenStore {
       [uses.map((u) => u.key.credentialId), uses.map((u) => u.key.onBehalfOf), uses.map((u) => u.key.scope), uses.map((u) => u.at)],
     );
   }
+}
+
+/** The state of a key, computed in SQL so that it can be filtered on. */
+const STATE_SQL = `CASE
+  WHEN t.lease_until > clock_timestamp() THEN 'refreshing'
+  WHEN t.access_token IS NULL OR t.expires_at <= clock_timestamp() THEN 'expired'
+  WHEN t.failures > 0 THEN 'failing'
+  WHEN t.refresh_due_at <= clock_timestamp() THEN 'due'
+  ELSE 'fresh' END`;
+
+type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string; scope: string };
+
+const isTokenCursor = (value: unknown): value is TokenCursor =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as TokenCursor).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((value as TokenCursor).createdAt)) &&
+  typeof (value as TokenCursor).credentialId === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((value as TokenCursor).credentialId) &&
+  typeof (value as TokenCursor).onBehalfOf === 'string' &&
+  typeof (value as TokenCursor).scope === 'string';
+
+function iso(value: unknown): string | null {
+  return value instanceof Date ? value.toISOString() : null;
 }

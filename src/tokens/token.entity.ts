@@ -8,6 +8,7 @@ import { Credential } from '../vault/credential.entity';
 @Entity({ name: 'tokens' })
 @Index('ix_tokens_tenant_id', ['tenantId'])
 @Index('ix_tokens_refresh_due_at', ['refreshDueAt'])
+@Index('ix_tokens_last_used_at', ['lastUsedAt'])
 export class TokenRow {
   @PrimaryColumn({ type: 'uuid' })
   credentialId!: string;

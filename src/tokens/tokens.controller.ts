@@ -1,10 +1,11 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
 import type { Caller } from '../auth/caller';
 import { CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
 import { UuidParam } from '../common/validators';
 import { InvalidateTokenDto, InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto, VerifyCredentialDto } from './dto/token.dto';
+import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { TokensService } from './tokens.service';
 
 @ApiTags('tokens')
@@ -12,6 +13,14 @@ import { TokensService } from './tokens.service';
 @Controller()
 export class TokensController {
   constructor(private readonly tokens: TokensService) {}
+
+  @Get('v1/tokens')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Token keys with their state, expiry, last use, failures and next attempt (never a token)' })
+  @ApiOkResponse({ type: TokenStatePageDto })
+  list(@Query() query: ListTokensQuery): Promise<TokenStatePageDto> {
+    return this.tokens.list(query);
+  }
 
   @Post('v1/tenants/:id/token')
   @HttpCode(200)

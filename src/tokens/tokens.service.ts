@@ -1,18 +1,22 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/caller';
-import { ValidationFailedError } from '../common/domain-error';
+import { systemActor } from '../audit/actor';
+import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from '../database/database-notifications';
 import { MetricsService } from '../metrics/metrics.service';
+import { MyInvoisError, MyInvoisErrorCode } from '../myinvois/myinvois.errors';
 import { TenantError } from '../tenants/tenant.errors';
 import { TenantLoginTarget, TenantsService } from '../tenants/tenants.service';
 import { CredentialsService } from '../vault/credentials.service';
 import { VaultError } from '../vault/vault.errors';
 import { InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto } from './dto/token.dto';
+import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { keyString, sealedField, TokenKey } from './token-key';
-import { TokenStore } from './token-store';
+import { backoffMs, refreshDueAt } from './refresh-policy';
+import { DueToken, TokenStore } from './token-store';
 import { TokenError, TokenErrorCode } from './tokens.errors';
 import { UpstreamLogin, UpstreamToken } from './upstream-login';
 
@@ -26,7 +30,8 @@ interface CachedToken {
 type TokenSource = 'memory' | 'table' | 'login';
 
 const DEFAULT_SCOPE = 'InvoicingAPI';
-const INVALIDATED = 'token_invalidated';
+/** Payload: a key string. Every replica drops that key from memory and reads the table next time. */
+const TOKEN_CHANGED = 'token_changed';
 const USE_FLUSH_MS = 15_000;
 /** After the taxpayer refused an intermediary: try again at most this often. */
 const NOT_AUTHORISED_RETRY_MS = 5 * 60_000;
@@ -38,7 +43,7 @@ const NOT_AUTHORISED_RETRY_MS = 5 * 60_000;
  * `tokens` (advisory lock, re-read, lease), so one login serves everyone.
  */
 @Injectable()
-export class TokensService implements OnModuleInit, OnApplicationShutdown {
+export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(TokensService.name);
   private readonly memory = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<{ token: CachedToken; source: TokenSource }>>();
@@ -59,12 +64,13 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.notifications.listen(INVALIDATED, (key) => (key === null ? this.memory.clear() : this.memory.delete(key)));
+    await this.notifications.listen(TOKEN_CHANGED, (key) => (key === null ? this.memory.clear() : this.memory.delete(key)));
     this.useFlushTimer = setInterval(() => void this.flushUses(), USE_FLUSH_MS);
     this.useFlushTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the pool closes (HTTP requests are still finishing; their uses are recorded next start at worst). */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.useFlushTimer);
     await this.flushUses();
   }
@@ -99,6 +105,11 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /** The admin view of token keys (never a token). */
+  list(query: ListTokensQuery): Promise<TokenStatePageDto> {
+    return this.store.list(query);
+  }
+
   /** The caller got a 401 from MyInvois with this tenant's token. */
   async invalidate(actor: Actor, tenantId: string, request: { accessToken?: string; scope?: string }): Promise<InvalidationDto> {
     const target = await this.loginTarget(tenantId, { evenIfCredentialInvalid: true });
@@ -107,7 +118,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     const result = await this.store.invalidate(key, fingerprint, this.config.tokens.invalidateCooldownSeconds);
     if (result === 'invalidated') {
       this.memory.delete(keyString(key));
-      await this.notifications.notify(INVALIDATED, keyString(key));
+      await this.notifications.notify(TOKEN_CHANGED, keyString(key));
     }
     await this.audit.recordCommitted({
       actor,
@@ -227,11 +238,60 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * The refresher's renewal of a leased, due token: no waiting for the budget (a key without a
+   * slot now stays due and is tried on a later round), back-off after transient failures. The
+   * old token keeps being served meanwhile.
+   */
+  async refresh(due: DueToken): Promise<'refreshed' | 'deferred' | 'failed'> {
+    const target = await this.tenants.loginTarget(due.tenantId);
+    if (!target) {
+      await this.store.release(due.key);
+      return 'deferred';
+    }
+    try {
+      const upstream = await this.upstream.login({
+        key: due.key,
+        tenantId: target.id,
+        expectedTin: this.expectedTin(target),
+        purpose: 'refresh',
+        actor: systemActor('refresher'),
+        waitMaxMs: 0,
+      });
+      await this.keep(due.key, target.id, upstream, false);
+      // Other replicas drop the old token from memory and read the new one from the table.
+      await this.notifications.notify(TOKEN_CHANGED, keyString(due.key));
+      return 'refreshed';
+    } catch (error) {
+      if (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted) {
+        await this.store.release(due.key);
+        return 'deferred';
+      }
+      const retryAfterMs = error instanceof DomainError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
+      if (error instanceof TokenError && (error.code === TokenErrorCode.Unavailable || error.code === TokenErrorCode.UpstreamRefusedRequest)) {
+        await this.store.recordFailure(due.key, String(error.details?.reason ?? error.code), backoffMs(due.failures + 1, this.config.refresh, retryAfterMs));
+      } else if (error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) {
+        await this.store.recordFailure(due.key, 'unauthorized_client', NOT_AUTHORISED_RETRY_MS);
+      } else {
+        // Permanent refusals already made the credential invalid, which ends its refreshes.
+        await this.store.release(due.key);
+        if (!(error instanceof DomainError)) this.logger.error({ err: error }, 'refreshing a token failed');
+      }
+      return 'failed';
+    }
+  }
+
   /** Seals and stores a fresh token, and keeps it in memory. */
-  private async keep(key: TokenKey, tenantId: string, upstream: UpstreamToken): Promise<CachedToken> {
+  private async keep(key: TokenKey, tenantId: string, upstream: UpstreamToken, inUse = true): Promise<CachedToken> {
     const fingerprint = this.audit.fingerprint(upstream.accessToken);
     const sealed = await this.credentials.seal(key.credentialId, sealedField(key), upstream.accessToken);
-    await this.store.store(key, tenantId, { sealed, fingerprint, expiresAt: upstream.expiresAt, lifetimeSeconds: upstream.expiresInSeconds, refreshDueAt: null });
+    const refreshDue = refreshDueAt(Date.now(), upstream.expiresInSeconds, this.config.refresh);
+    await this.store.store(
+      key,
+      tenantId,
+      { sealed, fingerprint, expiresAt: upstream.expiresAt, lifetimeSeconds: upstream.expiresInSeconds, refreshDueAt: refreshDue },
+      inUse,
+    );
     const token: CachedToken = { accessToken: upstream.accessToken, fingerprint, expiresAtMs: upstream.expiresAt.getTime(), scope: upstream.scope };
     this.memory.set(keyString(key), token);
     return token;

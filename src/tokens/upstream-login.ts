@@ -18,6 +18,8 @@ export interface LoginContext {
   actor: Actor;
   /** An operator's verification may try a credential marked invalid. */
   evenIfInvalid?: boolean;
+  /** How long to wait for a slot of the budget (default LOGIN_WAIT_MAX_MS; the refresher: 0). */
+  waitMaxMs?: number;
 }
 
 export interface UpstreamToken extends LoginSuccess {
@@ -56,7 +58,7 @@ export class UpstreamLogin {
       const order = [preferred, ...[...secrets.keys()].filter((which) => which !== preferred)];
       let refusal: Extract<LoginOutcome, { kind: 'refused' }> | undefined;
       for (const which of order) {
-        await this.budget.take(info.id, info.loginRatePerMinute, context.purpose);
+        await this.budget.take(info.id, info.loginRatePerMinute, context.purpose, context.waitMaxMs);
         const outcome = await this.client.login({
           environment: info.environment,
           clientId: info.clientId,

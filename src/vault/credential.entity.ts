@@ -72,6 +72,10 @@ export class Credential {
   @Column({ type: 'integer', default: 1 })
   secretsVersion!: number;
 
+  /** The day `credential.secret_expiring` was last announced (once per day across replicas). */
+  @Column({ type: 'date', nullable: true })
+  expiryWarnedOn!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

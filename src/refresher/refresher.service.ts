@@ -1,0 +1,102 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { LoginBudget } from '../myinvois/login-budget';
+import { tokensAtRisk } from '../tokens/refresh-policy';
+import { TokenStore } from '../tokens/token-store';
+import { TokensService } from '../tokens/tokens.service';
+
+const FORECAST_EVERY_MS = 15_000;
+const WARN_EVERY_MS = 5 * 60_000;
+
+/**
+ * Refresh-ahead of tokens in use. Every replica runs a round each REFRESH_INTERVAL_MS: it
+ * leases a small batch of due tokens (SKIP LOCKED, so no two replicas refresh one token, and a
+ * lease left by a replica that died runs out) and renews them within the login budget, the
+ * soonest to expire first. A transient failure backs off; the old token stays in service.
+ */
+@Injectable()
+export class RefresherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RefresherService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private stopping = false;
+  private lastForecast = 0;
+  private readonly lastWarning = new Map<string, number>();
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly tokens: TokensService,
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.refresh.enabled) return;
+    this.schedule();
+  }
+
+  /** A stopped replica finishes its round and hands its leases back for others to take at once. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.round?.catch(() => undefined);
+    const released = await this.store.releaseAll().catch(() => 0);
+    if (released > 0) this.logger.log({ released }, 'released token leases');
+  }
+
+  /** One round: public so that tests and operators can trigger it. */
+  async runRound(): Promise<void> {
+    const due = await this.store.claimDue(this.config.refresh.batchSize, this.config.refresh.activeWindowSeconds);
+    // Keys of one client ID one after the other (the soonest first, as claimed); client IDs side by side.
+    const byCredential = new Map<string, typeof due>();
+    for (const token of due) byCredential.set(token.key.credentialId, [...(byCredential.get(token.key.credentialId) ?? []), token]);
+    await Promise.all(
+      [...byCredential.values()].map(async (tokens) => {
+        for (const [index, token] of tokens.entries()) {
+          const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token);
+          this.metrics.refreshes.inc({ outcome });
+          if (outcome === 'deferred') {
+            // No slot for this client ID now: the rest of its batch waits for a later round.
+            for (const rest of tokens.slice(index + 1)) await this.store.release(rest.key);
+            return;
+          }
+        }
+      }),
+    );
+    if (Date.now() - this.lastForecast > FORECAST_EVERY_MS) {
+      this.lastForecast = Date.now();
+      await this.forecast();
+    }
+  }
+
+  /** Says so when a client ID's budget cannot renew its tokens in use before they expire. */
+  private async forecast(): Promise<void> {
+    const now = Date.now();
+    for (const credential of await this.store.inUseExpiries(this.config.refresh.activeWindowSeconds)) {
+      const perWindow = Math.max(1, credential.limit - this.config.myinvois.onDemandReserve);
+      const atRisk = tokensAtRisk(credential.expiriesMs, perWindow, LoginBudget.WINDOW_MS, now);
+      this.metrics.refreshTokensAtRisk.set({ client_id: credential.clientId }, atRisk);
+      if (atRisk > 0 && now - (this.lastWarning.get(credential.credentialId) ?? 0) > WARN_EVERY_MS) {
+        this.lastWarning.set(credential.credentialId, now);
+        this.logger.warn(
+          { clientId: credential.clientId, credentialId: credential.credentialId, tokensInUse: credential.expiriesMs.length, tokensAtRisk: atRisk, loginsPerMinute: credential.limit },
+          `the login budget of client ID ${credential.clientId} cannot renew ${atRisk} token(s) in use before they expire; requests will wait for logins`,
+        );
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.round = this.runRound()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'refresh round failed'))
+        .finally(() => {
+          this.round = undefined;
+          this.schedule();
+        });
+    }, this.config.refresh.intervalMs);
+    this.timer.unref();
+  }
+}
