@@ -34,13 +34,15 @@ export class MyInvoisClient implements OnApplicationShutdown {
     });
   }
 
-  async login(input: LoginRequest): Promise<LoginOutcome> {
+  /** `abort`: the caller gives up (a replica shutting down); the outcome is then a transient failure. */
+  async login(input: LoginRequest, abort?: AbortSignal): Promise<LoginOutcome> {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: input.clientId, client_secret: input.clientSecret });
     if (input.scope) form.set('scope', input.scope);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     if (input.onBehalfOf) headers.onbehalfof = input.onBehalfOf;
     const url = `${this.config.myinvois.baseUrls[input.environment]}/connect/token`;
-    const signal = AbortSignal.timeout(this.config.myinvois.timeoutMs);
+    const timeout = AbortSignal.timeout(this.config.myinvois.timeoutMs);
+    const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
     try {
       const response = await request(url, { method: 'POST', headers, body: form.toString(), dispatcher: this.agent, signal });
       const body = await readLimited(response.body);
@@ -49,7 +51,8 @@ export class MyInvoisClient implements OnApplicationShutdown {
       );
       return classifyResponse(response.statusCode, responseHeaders, body, input.scope);
     } catch (error) {
-      return transportFailure(error, signal.aborted, this.config.myinvois.timeoutMs);
+      if (abort?.aborted) return { kind: 'transient', reason: 'connection', description: 'abandoned: the broker is shutting down' };
+      return transportFailure(error, timeout.aborted, this.config.myinvois.timeoutMs);
     }
   }
 

@@ -7,6 +7,8 @@ import { TokenStore } from '../tokens/token-store';
 import { TokensService } from '../tokens/tokens.service';
 
 const FORECAST_EVERY_MS = 15_000;
+/** At shutdown, how long a login in progress may finish before its lease is handed back anyway. */
+const SHUTDOWN_WAIT_MS = 3000;
 const WARN_EVERY_MS = 5 * 60_000;
 
 /**
@@ -21,6 +23,7 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private stopping = false;
+  private readonly shutdown = new AbortController();
   private lastForecast = 0;
   private readonly lastWarning = new Map<string, number>();
 
@@ -40,6 +43,9 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
+    await Promise.race([this.round?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())]);
+    // A login still waiting on MyInvois is abandoned, so that its bookkeeping happens while the pool is open.
+    this.shutdown.abort();
     await this.round?.catch(() => undefined);
     const released = await this.store.releaseAll().catch(() => 0);
     if (released > 0) this.logger.log({ released }, 'released token leases');
@@ -54,7 +60,7 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
     await Promise.all(
       [...byCredential.values()].map(async (tokens) => {
         for (const [index, token] of tokens.entries()) {
-          const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token);
+          const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token, this.shutdown.signal);
           this.metrics.refreshes.inc({ outcome });
           if (outcome === 'deferred') {
             // No slot for this client ID now: the rest of its batch waits for a later round.

@@ -243,7 +243,7 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
    * slot now stays due and is tried on a later round), back-off after transient failures. The
    * old token keeps being served meanwhile.
    */
-  async refresh(due: DueToken): Promise<'refreshed' | 'deferred' | 'failed'> {
+  async refresh(due: DueToken, abort?: AbortSignal): Promise<'refreshed' | 'deferred' | 'failed'> {
     const target = await this.tenants.loginTarget(due.tenantId);
     if (!target) {
       await this.store.release(due.key);
@@ -257,13 +257,15 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
         purpose: 'refresh',
         actor: systemActor('refresher'),
         waitMaxMs: 0,
+        abort,
       });
       await this.keep(due.key, target.id, upstream, false);
       // Other replicas drop the old token from memory and read the new one from the table.
       await this.notifications.notify(TOKEN_CHANGED, keyString(due.key));
       return 'refreshed';
     } catch (error) {
-      if (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted) {
+      // No slot now, or our replica is stopping: the key stays due for a later round or another replica.
+      if (abort?.aborted || (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted)) {
         await this.store.release(due.key);
         return 'deferred';
       }

@@ -20,6 +20,8 @@ export interface LoginContext {
   evenIfInvalid?: boolean;
   /** How long to wait for a slot of the budget (default LOGIN_WAIT_MAX_MS; the refresher: 0). */
   waitMaxMs?: number;
+  /** Abandons the call to MyInvois (the refresher, when its replica stops). */
+  abort?: AbortSignal;
 }
 
 export interface UpstreamToken extends LoginSuccess {
@@ -65,7 +67,7 @@ export class UpstreamLogin {
           clientSecret: secrets.get(which)!,
           scope: context.key.scope,
           onBehalfOf: context.key.onBehalfOf || undefined,
-        });
+        }, context.abort);
         this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
         await this.record(context, info.clientId, which, outcome);
         switch (outcome.kind) {

@@ -1,0 +1,239 @@
+import { makeCredential } from './support/credentials';
+import { HttpClient } from './support/http';
+import { ServiceProcess, startBroker } from './support/processes';
+import { claimsOf, intermediaryTenants, startWorld, taxpayerTenant, World } from './support/world';
+
+const TTL_SECONDS = 20;
+const REFRESH_ENV = {
+  REFRESH_INTERVAL_MS: '500',
+  REFRESH_THRESHOLD_RATIO: '0.5',
+  REFRESH_JITTER_RATIO: '0.05',
+  REFRESH_ACTIVE_WINDOW_SECONDS: '30',
+  REFRESH_BACKOFF_BASE_MS: '1000',
+  REFRESH_BATCH_SIZE: '20',
+  TOKEN_LEASE_SECONDS: '5',
+};
+
+interface Served {
+  tenantId: string;
+  at: number;
+  status: number;
+  expiresAtMs?: number;
+  exp?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the refresher: three replicas, fifty tenants, short-lived tokens', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startWorld({ brokers: 3, brokerEnv: REFRESH_ENV, simulatorEnv: { SIMULATOR_TOKEN_TTL_SECONDS: String(TTL_SECONDS) } });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('keeps every token in use fresh with one login per lifetime, through a crash, a 503 storm and a blocked client', async () => {
+    const taxpayers = await Promise.all(Array.from({ length: 30 }, () => taxpayerTenant(world)));
+    const intermediaries = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        intermediaryTenants(world, 2, { withBrn: i % 2 === 0, client: { rateLimitPerMinute: 30 }, credential: { loginRatePerMinute: 30 } }),
+      ),
+    );
+    const storm = await taxpayerTenant(world);
+    const blocked = await taxpayerTenant(world);
+    const unused = await taxpayerTenant(world);
+    const active = [...taxpayers.map((t) => t.tenant.id), ...intermediaries.flatMap((s) => s.tenants.map((t) => t.id)), storm.tenant.id, blocked.tenant.id];
+    expect(active).toHaveLength(52);
+
+    const served: Served[] = [];
+    let live = [0, 1, 2];
+    const ask = async (tenantId: string, index: number) => {
+      const broker = live[index % live.length];
+      const response = await world.admins[broker].post(`/v1/tenants/${tenantId}/token`, { minTtlSeconds: 2 });
+      served.push({
+        tenantId,
+        at: Date.now(),
+        status: response.status,
+        expiresAtMs: response.status === 200 ? Date.parse(response.body.expires_at) : undefined,
+        exp: response.status === 200 ? (claimsOf(response.body.access_token).exp as number) : undefined,
+      });
+    };
+
+    const start = Date.now();
+    await Promise.all([...active, unused.tenant.id].map((id, i) => ask(id, i)));
+    let blockedAt = 0;
+    let stormFrom = 0;
+    let stormUntil = 0;
+    let round = 0;
+    while (Date.now() - start < 62_000) {
+      const elapsed = Date.now() - start;
+      if (!blockedAt && elapsed > 25_000) {
+        blockedAt = Date.now();
+        await world.simulator.patch(`/_sim/clients/${blocked.client.clientId}`, { blocked: true });
+      }
+      if (!stormFrom && elapsed > 28_000) {
+        stormFrom = Date.now();
+        await world.simulator.put(`/_sim/clients/${storm.client.clientId}/faults`, { kind: 'status', status: 503 });
+      }
+      if (stormFrom && !stormUntil && Date.now() - stormFrom > 5000) {
+        stormUntil = Date.now();
+        await world.simulator.delete('/_sim/faults');
+      }
+      if (live.length === 3 && elapsed > 31_000) {
+        live = [0, 1];
+        await world.brokers[2].kill();
+      }
+      round += 1;
+      await Promise.all(active.map((id, i) => ask(id, i + round)));
+      await sleep(400);
+    }
+
+    // Every answer was a token with life left, except the blocked tenant's once its credential was refused.
+    const failures = served.filter((s) => s.status !== 200);
+    expect(failures.filter((s) => s.tenantId !== blocked.tenant.id)).toEqual([]);
+    for (const s of served.filter((x) => x.status === 200)) {
+      expect(s.expiresAtMs! - s.at).toBeGreaterThanOrEqual(2000 - 50);
+      expect(s.exp! * 1000).toBeGreaterThan(s.at);
+    }
+    expect(failures.every((s) => s.at > blockedAt)).toBe(true);
+    expect(served.some((s) => s.tenantId === blocked.tenant.id && s.status === 409)).toBe(true);
+
+    // Requests logged in only the first time per key; everything else came from the refresher.
+    const logins = await world.database.query<{ tenant_id: string; purpose: string }>(
+      `SELECT tenant_id, details->>'purpose' AS purpose FROM audit_events WHERE action = 'upstream.login'`,
+    );
+    const onDemand = logins.filter((l) => l.purpose === 'on_demand');
+    expect(onDemand).toHaveLength(53);
+    expect(new Set(onDemand.map((l) => l.tenant_id)).size).toBe(53);
+
+    // At MyInvois: one login per token lifetime per key, never a 429.
+    const counters = await world.simulator.counters();
+    expect(counters.total.rateLimited).toBe(0);
+    const loginTimes = async (clientId: string, onBehalfOf?: string) =>
+      ((await world.simulator.get(`/_sim/clients/${clientId}/logins`)).body as Array<{ at: string; onBehalfOf: string | null }>)
+        .filter((l) => onBehalfOf === undefined || l.onBehalfOf === onBehalfOf)
+        .map((l) => Date.parse(l.at));
+    const keys = [
+      ...taxpayers.map((t) => ({ clientId: t.client.clientId, onBehalfOf: undefined as string | undefined })),
+      ...intermediaries.flatMap((s) => s.tenants.map((t) => ({ clientId: s.client.clientId, onBehalfOf: t.onBehalfOf }))),
+    ];
+    for (const key of keys) {
+      const times = await loginTimes(key.clientId, key.onBehalfOf);
+      expect(times.length).toBeGreaterThanOrEqual(6);
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      expect({ key, shortest: Math.min(...gaps) >= 8000, longest: Math.max(...gaps) < (TTL_SECONDS - 2) * 1000 }).toEqual({ key, shortest: true, longest: true });
+    }
+
+    // The storm was ridden out on the old token, and renewal resumed afterwards.
+    const stormTimes = await loginTimes(storm.client.clientId);
+    expect(stormTimes.some((t) => t > stormUntil)).toBe(true);
+    expect(served.filter((s) => s.tenantId === storm.tenant.id).every((s) => s.status === 200)).toBe(true);
+
+    // The blocked client was tried once after the block (both secrets), then never again.
+    const blockedCounters = await world.simulator.counters(blocked.client.clientId);
+    expect(blockedCounters.failures).toBeLessThanOrEqual(2);
+    expect((await world.admins[0].get(`/v1/credentials/${blocked.credential.id}`)).body).toMatchObject({ status: 'invalid', lastErrorCode: 'invalid_client' });
+
+    // The tenant asked once stops being renewed once it leaves the active window.
+    const unusedTimes = await loginTimes(unused.client.clientId);
+    expect(unusedTimes.every((t) => t < start + 30_000 + 2000)).toBe(true);
+
+    // The admin view shows the keys, never a token.
+    const view = await world.admins[0].get(`/v1/tokens?credentialId=${blocked.credential.id}`);
+    expect(view.body.items).toHaveLength(1);
+    expect(JSON.stringify(view.body)).not.toMatch(/eyJ/);
+
+    const verified = await world.admins[0].get('/v1/audit-events/verify');
+    expect(verified.body.ok).toBe(true);
+  }, 180_000);
+});
+
+describe('the refresher, one state at a time', () => {
+  let world: World;
+  let admin: HttpClient;
+
+  beforeAll(async () => {
+    world = await startWorld({
+      brokers: 1,
+      brokerEnv: { ...REFRESH_ENV, REFRESH_ENABLED: 'false' },
+      simulatorEnv: { SIMULATOR_TOKEN_TTL_SECONDS: '12' },
+    });
+    admin = world.admins[0];
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('lists token keys as fresh, due, failing and expired, filtered by state and tenant, with pagination', async () => {
+    const a = await taxpayerTenant(world);
+    const b = await taxpayerTenant(world);
+    await admin.post(`/v1/tenants/${a.tenant.id}/token`, { minTtlSeconds: 1 });
+    await admin.post(`/v1/tenants/${b.tenant.id}/token`, { minTtlSeconds: 1 });
+    const state = async (tenantId: string) => (await admin.get(`/v1/tokens?tenantId=${tenantId}`)).body.items[0].state;
+    expect(await state(a.tenant.id)).toBe('fresh');
+    await sleep(6500);
+    expect(await state(a.tenant.id)).toBe('due');
+    expect((await admin.get('/v1/tokens?state=due')).body.items.map((i: { tenantId: string }) => i.tenantId)).toEqual(
+      expect.arrayContaining([a.tenant.id, b.tenant.id]),
+    );
+    // A failed login leaves the old token in place and shows the failure.
+    await world.simulator.put(`/_sim/clients/${b.client.clientId}/faults`, { kind: 'status', status: 503 });
+    await admin.post(`/v1/tenants/${b.tenant.id}/token`, { minTtlSeconds: 10 });
+    const failing = (await admin.get(`/v1/tokens?tenantId=${b.tenant.id}`)).body.items[0];
+    expect(failing).toMatchObject({ state: 'failing', failures: 1, lastErrorCode: expect.any(String), nextAttemptAt: expect.any(String) });
+    await world.simulator.delete('/_sim/faults');
+    await sleep(6000);
+    expect(await state(a.tenant.id)).toBe('expired');
+    const page = await admin.get('/v1/tokens?limit=1');
+    expect(page.body.items).toHaveLength(1);
+    expect((await admin.get(`/v1/tokens?limit=1&cursor=${page.body.nextCursor}`)).body.items[0].credentialId).not.toBe(page.body.items[0].credentialId);
+    for (const query of ['state=stale', 'tenantId=x', 'cursor=zzz']) expect((await admin.get(`/v1/tokens?${query}`)).status).toBe(400);
+  });
+
+  it('releases the leases of a replica that is stopped, mid-refresh', async () => {
+    const env = { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, ...REFRESH_ENV, REFRESH_ENABLED: 'true', SHUTDOWN_GRACE_MS: '20000' };
+    const { tenant, client } = await taxpayerTenant(world);
+    await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 });
+    // MyInvois never answers: the refresh is still in flight when the replica stops.
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
+    const refresher: ServiceProcess = await startBroker({ databaseUrl: world.database.url, env });
+    try {
+      // Wait until it holds the lease (it logs in, slowly, once the token is due).
+      for (let i = 0; i < 100; i++) {
+        const item = (await admin.get(`/v1/tokens?tenantId=${tenant.id}`)).body.items[0];
+        if (item.state === 'refreshing') break;
+        await sleep(200);
+      }
+      expect((await admin.get(`/v1/tokens?tenantId=${tenant.id}`)).body.items[0].state).toBe('refreshing');
+      const stopping = Date.now();
+      expect(await refresher.stop()).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(8000);
+      const rows = await world.database.query<{ lease_owner: string | null; failures: number }>('SELECT lease_owner, failures FROM tokens WHERE tenant_id = $1', [tenant.id]);
+      // Handed back, not counted as a failure: another replica takes it on its next round.
+      expect(rows[0]).toEqual({ lease_owner: null, failures: 0 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await refresher.stop();
+    }
+  });
+
+  it('announces expiring secrets once a day, in the audit log and the log, however many replicas start', async () => {
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const created = await admin.post('/v1/credentials', makeCredential({ secretExpiresAt: soon }));
+    await admin.post('/v1/credentials', makeCredential({ secretExpiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString() }));
+    const env = { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, REFRESH_ENABLED: 'false' };
+    const replicas = await Promise.all([startBroker({ databaseUrl: world.database.url, env }), startBroker({ databaseUrl: world.database.url, env })]);
+    try {
+      await sleep(1000);
+      const events = await world.database.query<{ target_id: string }>(`SELECT target_id FROM audit_events WHERE action = 'credential.secret_expiring'`);
+      expect(events.map((e) => e.target_id)).toEqual([created.body.id]);
+      expect(replicas.map((r) => r.logs()).join('\n')).toMatch(new RegExp(`client ID ${created.body.clientId} expire in [45] day`));
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
+  });
+});
