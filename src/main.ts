@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
 import pino from 'pino';
+import { exitGracefullyOnSignals } from './common/graceful-shutdown';
 import { pinoOptions } from './common/logging';
 import { AppConfig, loadAppConfig } from './config/app-config';
 import { ConfigurationError } from './config/environment-validation';
@@ -32,31 +33,18 @@ async function main(): Promise<void> {
   await app.listen({ port: config.http.port, host: config.http.host });
   log.info({ address: await app.getUrl() }, 'myinvois-broker is listening');
 
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    app.get(ShutdownState).begin();
-    const deadline = setTimeout(() => {
-      log.error({ graceMs: config.http.shutdownGraceMs }, 'shutdown took longer than SHUTDOWN_GRACE_MS; exiting anyway');
-      process.exit(1);
-    }, config.http.shutdownGraceMs);
-    deadline.unref();
-    try {
+  exitGracefullyOnSignals({
+    log,
+    graceMs: config.http.shutdownGraceMs,
+    announcement: 'shutting down: no new connections, finishing requests in flight',
+    onSignal: () => app.get(ShutdownState).begin(),
+    close: async () => {
       // Closes the HTTP server (waiting for requests in flight), then every module, then the pool.
       await app.close();
       // Only now, with the pool closed, may the embedded database go.
       await embedded?.stop();
-      log.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+    },
+  });
 }
 
 function loadConfigOrExit(): AppConfig {

@@ -45,6 +45,7 @@
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
 import pino from 'pino';
+import { exitGracefullyOnSignals } from '../common/graceful-shutdown';
 import { ConfigurationError } from '../config/environment-validation';
 import { loadSimulatorConfig, SimulatorConfig } from '../config/simulator-config';
 import { ClientsFileError, readClientsFile } from './clients/clients-file';
@@ -64,27 +65,12 @@ async function main(): Promise<void> {
   await app.listen({ port: config.http.port, host: config.http.host });
   log.info({ address: await app.getUrl(), clients: clients.length, issuer: config.tokens.issuer }, 'MyInvois simulator is listening');
 
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: dropping hung requests, finishing the others');
-    const deadline = setTimeout(() => {
-      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown is taking too long; exiting anyway');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    try {
-      await app.close();
-      log.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+  exitGracefullyOnSignals({
+    log,
+    graceMs: SHUTDOWN_DEADLINE_MS,
+    announcement: 'shutting down: dropping hung requests, finishing the others',
+    close: () => app.close(),
+  });
 }
 
 function loadConfigOrExit(): SimulatorConfig {
