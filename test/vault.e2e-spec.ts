@@ -86,7 +86,18 @@ describe('credential vault', () => {
       ['loginRatePerMinute', 12.5, /integer/],
       ['secretExpiresAt', '2020-01-01T00:00:00Z', /future/],
       ['secretExpiresAt', 'next year', /ISO 8601/],
+      // ISO 8601 forms JavaScript reads as Invalid Date (they used to reach a 500), or rolls over.
+      ['secretExpiresAt', '2030-W01-1', /RFC 3339/],
+      ['secretExpiresAt', '20300519', /RFC 3339/],
+      ['secretExpiresAt', '2030-02-30T00:00:00Z', /RFC 3339/],
       ['clientSecret', 12345, /string/],
+      // Text the database and the audit log cannot hold faithfully (a lone surrogate used to reach a 500).
+      ['clientId', '\ud800', /well-formed/],
+      ['clientId', 'abc\u007f', /control/],
+      ['label', '\ud800', /well-formed/],
+      ['label', 'bell\u0007', /control/],
+      ['label', 'next\u0085line', /control/],
+      ['label', 'x'.repeat(201), /at most 200/],
     ])('refuses %s = %j with 400 naming it', async (field, value, message) => {
       const response = await admin.post('/v1/credentials', { ...makeCredential(), [field]: value });
       expect(response.status).toBe(400);
@@ -116,8 +127,30 @@ describe('credential vault', () => {
       const patched = await admin.patch(`/v1/credentials/${credential.id}`, { label: 'Renamed', loginRatePerMinute: 6, secretExpiresAt: null });
       expect(patched.body).toMatchObject({ label: 'Renamed', loginRatePerMinute: 6, secretExpiresAt: null, expiresSoon: false });
       expect((await admin.patch(`/v1/credentials/${credential.id}`, { loginRatePerMinute: 5000 })).status).toBe(400);
+      for (const [path, body, field] of [
+        ['', { secretExpiresAt: '2030-W01-1' }, 'secretExpiresAt'],
+        ['', { label: 'lone \udc00' }, 'label'],
+        ['/secrets', { clientSecret: `new-${randomBytes(8).toString('hex')}`, secretExpiresAt: '2030-123' }, 'secretExpiresAt'],
+      ] as const) {
+        const response = path ? await admin.put(`/v1/credentials/${credential.id}${path}`, body) : await admin.patch(`/v1/credentials/${credential.id}`, body);
+        expect({ field, status: response.status, errors: response.body.errors }).toEqual({ field, status: 400, errors: [{ field, message: expect.any(String) }] });
+      }
       expect((await admin.patch(`/v1/credentials/${credential.id}`, { clientSecret: 'x' })).status).toBe(400);
       expect((await admin.get('/v1/credentials/7a1f2d9e-0000-4000-8000-000000000000')).status).toBe(404);
+    });
+
+    it('audits who changed what, the expiry included, without any secret', async () => {
+      const expires = new Date(Date.now() + 60 * 86_400_000).toISOString();
+      const { credential } = await createCredential({ secretExpiresAt: expires });
+      const later = new Date(Date.now() + 120 * 86_400_000).toISOString();
+      expect((await admin.patch(`/v1/credentials/${credential.id}`, { secretExpiresAt: later, label: 'Renamed' })).status).toBe(200);
+      const events = (await admin.get('/v1/audit-events?action=credential.*&limit=200')).body.items.filter(
+        (e: { target: { id: string } | null }) => e.target?.id === credential.id,
+      );
+      const updated = events.find((e: { action: string }) => e.action === 'credential.updated');
+      expect(updated.details.changes).toEqual({ label: { from: null, to: 'Renamed' }, secretExpiresAt: { from: expires, to: later } });
+      const created = events.find((e: { action: string }) => e.action === 'credential.created');
+      expect(created.details).toMatchObject({ secretsSet: 2, secretExpiresAt: expires });
     });
 
     it('is admin-only', async () => {
@@ -255,7 +288,10 @@ describe('master key rotation', () => {
     }
     await first.stop();
 
-    const rotating = { VAULT_KEYS: `t1:${TEST_VAULT_KEY},v2:${v2}`, VAULT_ACTIVE_KEY: 'v2', AUTH_SIGNING_KEY: '' };
+    // The README's rotation: first v2 is added everywhere with t1 still active, then activated.
+    const adding = { VAULT_KEYS: `t1:${TEST_VAULT_KEY},v2:${v2}`, VAULT_ACTIVE_KEY: 't1', AUTH_SIGNING_KEY: '' };
+    const rotating = { ...adding, VAULT_ACTIVE_KEY: 'v2' };
+    const notYetRolled = await startBroker({ databaseUrl: database.url, env: adding });
     const [a, b] = await Promise.all([startBroker({ databaseUrl: database.url, env: rotating }), startBroker({ databaseUrl: database.url, env: rotating })]);
     try {
       const [adminA, adminB] = await Promise.all([adminClient(a), adminClient(b)]);
@@ -267,11 +303,21 @@ describe('master key rotation', () => {
       expect(before.dataKeys.find((k: { version: string }) => k.version === 't1').byStore.credentials).toBe(150);
       expect((await adminA.post('/v1/credentials', makeCredential())).body.keyVersion).toBe('v2');
 
+      // Mid-roll, a replica still on t1 wraps under t1, opens what v2 wrapped, and refuses to re-wrap it back.
+      const adminOld = await adminClient(notYetRolled);
+      expect((await adminOld.post('/v1/credentials', makeCredential())).body.keyVersion).toBe('t1');
+      expect((await adminOld.post('/v1/admin/vault/check')).body).toEqual({ checked: 152, failed: [] });
+      const stale = await adminOld.post('/v1/admin/vault/rewrap');
+      expect(stale.status).toBe(409);
+      expect(stale.body).toMatchObject({ code: 'vault_rewrap_refused', activeVersion: 't1', newerVersions: ['v2'] });
+      expect((await adminOld.get('/v1/admin/vault/status')).body.dataKeys.find((k: { version: string }) => k.version === 'v2').total).toBe(1);
+      await notYetRolled.stop();
+
       const [ra, rb] = await Promise.all([adminA.post('/v1/admin/vault/rewrap'), adminB.post('/v1/admin/vault/rewrap')]);
       expect(ra.status).toBe(200);
       expect(rb.status).toBe(200);
       // Signing keys moved too; together every data key was re-wrapped exactly once.
-      expect(ra.body.rewrapped + rb.body.rewrapped).toBe(150 + 1);
+      expect(ra.body.rewrapped + rb.body.rewrapped).toBe(151 + 1);
       expect([...ra.body.failed, ...rb.body.failed]).toEqual([]);
       const after = (await adminA.get('/v1/admin/vault/status')).body;
       expect(after.removableVersions).toEqual(['t1']);
@@ -279,14 +325,14 @@ describe('master key rotation', () => {
       const events = (await adminA.get('/v1/audit-events?action=vault.rewrapped')).body.items;
       expect(events.length).toBe(3);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all([notYetRolled.stop(), a.stop(), b.stop()]);
     }
 
     const onlyV2 = await startBroker({ databaseUrl: database.url, env: { VAULT_KEYS: `v2:${v2}`, AUTH_SIGNING_KEY: '' } });
     try {
       const adminV2 = await adminClient(onlyV2);
       const report = await adminV2.post('/v1/admin/vault/check');
-      expect(report.body).toEqual({ checked: 151, failed: [] });
+      expect(report.body).toEqual({ checked: 152, failed: [] });
     } finally {
       await onlyV2.stop();
     }
@@ -295,7 +341,7 @@ describe('master key rotation', () => {
   it('refuses to start without a key version still in use, or with a changed key, naming the problem', async () => {
     const missing = await startBroker({ databaseUrl: database.url, env: { VAULT_KEYS: `v9:${newKey()}` }, waitReady: false });
     expect(await missing.waitForExit()).toBe(1);
-    expect(missing.logs()).toMatch(/master key versions that VAULT_KEYS does not hold: v2 \(151 in credentials\), v2 \(1 in signing_keys\)/);
+    expect(missing.logs()).toMatch(/master key versions that VAULT_KEYS does not hold: v2 \(152 in credentials\), v2 \(1 in signing_keys\)/);
     expect(await database.query(`SELECT 1 FROM vault_keys WHERE version = 'v9'`)).toHaveLength(0);
 
     const changed = await startBroker({ databaseUrl: database.url, env: { VAULT_KEYS: `v2:${newKey()}` }, waitReady: false });
@@ -304,15 +350,56 @@ describe('master key rotation', () => {
     expect(changed.logs()).not.toContain(v2);
   });
 
-  it('re-wraps from the command line, resumable and idempotent', async () => {
+  it('refuses to start when another replica recorded the same new version name with another key first', async () => {
+    // Plays the replica that wins the race: just as this broker records v5, another key's check value for v5 lands first.
+    await database.query(`CREATE FUNCTION test_race_v5() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.version = 'v5' AND pg_trigger_depth() = 1 THEN
+          INSERT INTO vault_keys (version, check_value) VALUES ('v5', repeat('e', 64));
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await database.query('CREATE TRIGGER test_race_v5 BEFORE INSERT ON vault_keys FOR EACH ROW EXECUTE FUNCTION test_race_v5()');
+    const racing = await startBroker({ databaseUrl: database.url, env: { VAULT_KEYS: `v2:${v2},v5:${newKey()}`, VAULT_ACTIVE_KEY: 'v2' }, waitReady: false });
+    try {
+      const outcome = await Promise.race([
+        racing.waitForExit(),
+        racing.waitUntil('/health/ready').then(
+          () => 'started',
+          () => racing.waitForExit(),
+        ),
+      ]);
+      expect(outcome).toBe(1);
+      expect(racing.logs()).toMatch(/VAULT_KEYS version v5 is not the key it was/);
+    } finally {
+      await racing.stop();
+      await database.query('DROP TRIGGER test_race_v5 ON vault_keys');
+      await database.query('DROP FUNCTION test_race_v5()');
+      await database.query(`DELETE FROM vault_keys WHERE version = 'v5'`);
+    }
+  });
+
+  it('re-wraps from the command line: stopped after part of the work, resumed where it stopped, then idempotent', async () => {
     const v3 = newKey();
     const env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, VAULT_KEYS: `v2:${v2},v3:${v3}`, VAULT_ACTIVE_KEY: 'v3', AUDIT_FINGERPRINT_KEY: newKey() };
-    const first = await run(process.execPath, [REWRAP_COMMAND], { env });
-    const result = JSON.parse(first.stdout);
-    expect(result).toMatchObject({ activeVersion: 'v3', rewrapped: 151 + 1, failed: [], remaining: 0 });
-    expect(result.status.removableVersions).toEqual(['v2']);
-    const second = JSON.parse((await run(process.execPath, [REWRAP_COMMAND], { env })).stdout);
-    expect(second.rewrapped).toBe(0);
+    const total = 152 + 1;
+    const underV3 = async () =>
+      (
+        await database.query<{ n: number }>(
+          `SELECT (SELECT count(*) FROM credentials WHERE key_version = 'v3')::int + (SELECT count(*) FROM signing_keys WHERE key_version = 'v3')::int AS n`,
+        )
+      )[0].n;
+    const stopped = await run(process.execPath, [REWRAP_COMMAND, '--limit', '40'], { env }).catch((error) => error);
+    expect(stopped.code).toBe(1);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ activeVersion: 'v3', rewrapped: 40, failed: [], remaining: total - 40 });
+    expect(await underV3()).toBe(40);
+
+    const resumed = JSON.parse((await run(process.execPath, [REWRAP_COMMAND], { env })).stdout);
+    expect(resumed).toMatchObject({ activeVersion: 'v3', rewrapped: total - 40, failed: [], remaining: 0 });
+    expect(resumed.status.removableVersions).toEqual(['v2']);
+    expect(await underV3()).toBe(total);
+    const again = JSON.parse((await run(process.execPath, [REWRAP_COMMAND], { env })).stdout);
+    expect(again.rewrapped).toBe(0);
   });
 
   it('refuses to start in production without VAULT_KEYS', async () => {

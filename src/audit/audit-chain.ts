@@ -2,11 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import type { AuditEventInput } from './audit-event.input';
+import { auditText } from './audit-text';
 import { ChainedFields, eventHash, sanitiseDetails } from './canonical';
 
 export interface AppendedEvent {
   seq: string;
   hash: string;
+}
+
+/** The chain's single row, locked by the caller's transaction, and the database's time after locking it. */
+export interface ChainHead {
+  headSeq: string;
+  headHash: string;
+  anchorSeq: string;
+  now: Date;
 }
 
 /**
@@ -21,16 +30,10 @@ export class AuditChain {
 
   async append(manager: EntityManager, inputs: AuditEventInput[]): Promise<AppendedEvent[]> {
     if (inputs.length === 0) return [];
-    // A stalled chain must fail the write (and so the request), not hang it.
-    await manager.query(`SET LOCAL lock_timeout = ${Math.floor(this.config.audit.writeTimeoutMs)}`);
-    const [head] = (await manager.query('SELECT head_seq, head_hash FROM audit_chain WHERE id = 1 FOR UPDATE')) as Array<{
-      head_seq: string;
-      head_hash: string;
-    }>;
-    if (!head) throw new Error('audit_chain has no head row; the audit migration has not run');
-    let seq = BigInt(head.head_seq);
-    let prevHash = head.head_hash;
-    const occurredAt = new Date().toISOString();
+    const head = await this.lockHead(manager);
+    let seq = BigInt(head.headSeq);
+    let prevHash = head.headHash;
+    const occurredAt = head.now.toISOString();
     const rows = inputs.map((input) => {
       seq += 1n;
       const fields = toFields(seq.toString(), occurredAt, input);
@@ -66,23 +69,43 @@ export class AuditChain {
     await manager.query('UPDATE audit_chain SET head_seq = $1, head_hash = $2 WHERE id = 1', [seq.toString(), prevHash]);
     return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
   }
+
+  /**
+   * Locks the chain until the caller's transaction ends. A stalled chain or statement fails the
+   * write (and so the request) after AUDIT_WRITE_TIMEOUT_MS instead of hanging it. The time is the
+   * database's, read once the lock is held, so seq order and time order agree across replicas
+   * whatever their clocks say; in milliseconds, as occurred_at stores it, so that the hash covers
+   * exactly the stored value.
+   */
+  async lockHead(manager: EntityManager): Promise<ChainHead> {
+    const timeout = `${Math.floor(this.config.audit.writeTimeoutMs)}ms`;
+    await manager.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)`, [timeout]);
+    const [head] = (await manager.query(
+      `WITH head AS MATERIALIZED (SELECT head_seq, head_hash, anchor_seq FROM audit_chain WHERE id = 1 FOR UPDATE)
+       SELECT head_seq, head_hash, anchor_seq, date_trunc('milliseconds', clock_timestamp()) AS now FROM head`,
+    )) as Array<{ head_seq: string; head_hash: string; anchor_seq: string; now: Date }>;
+    if (!head) throw new Error('audit_chain has no head row; the audit migration has not run');
+    return { headSeq: head.head_seq, headHash: head.head_hash, anchorSeq: head.anchor_seq, now: head.now };
+  }
 }
 
+/** The stored form of an event: every string storable and within its column (see auditText). */
 function toFields(seq: string, occurredAt: string, input: AuditEventInput): ChainedFields {
   const actor = input.actor;
+  const optional = (value: string | undefined | null, max: number) => (value == null ? null : auditText(value, max));
   return {
     seq,
     occurredAt,
     actorType: actor.type,
     actorId: actor.type === 'principal' ? actor.id : null,
-    actorName: actor.type === 'principal' || actor.type === 'system' ? actor.name.slice(0, 200) : 'anonymous',
-    action: input.action,
+    actorName: actor.type === 'principal' || actor.type === 'system' ? auditText(actor.name, 200) : 'anonymous',
+    action: auditText(input.action, 64),
     tenantId: input.tenantId ?? null,
-    targetType: input.target?.type ?? null,
-    targetId: input.target?.id.slice(0, 128) ?? null,
+    targetType: optional(input.target?.type, 32),
+    targetId: optional(input.target?.id, 128),
     outcome: input.outcome ?? 'success',
-    requestId: actor.type === 'system' ? null : (actor.requestId ?? null),
-    callerIp: actor.type === 'system' ? null : (actor.callerIp?.slice(0, 64) ?? null),
+    requestId: actor.type === 'system' ? null : optional(actor.requestId, 128),
+    callerIp: actor.type === 'system' ? null : optional(actor.callerIp, 64),
     details: sanitiseDetails(input.details ?? {}),
   };
 }

@@ -7,8 +7,13 @@ import { AuditError, AuditErrorCode } from './audit.errors';
 import { ListAuditEventsQuery } from './dto/audit-queries';
 import { AuditEventDto } from './dto/audit-event.dto';
 
-const isSeqCursor = (value: unknown): value is { seq: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { seq: unknown }).seq === 'string' && /^\d{1,19}$/.test((value as { seq: string }).seq);
+/** The largest seq PostgreSQL's bigint holds: a cursor beyond it is not one of ours. */
+const MAX_SEQ = 9223372036854775807n;
+
+const isSeqCursor = (value: unknown): value is { seq: string } => {
+  const seq = (value as { seq?: unknown } | null)?.seq;
+  return typeof value === 'object' && typeof seq === 'string' && /^\d{1,19}$/.test(seq) && BigInt(seq) <= MAX_SEQ;
+};
 
 /** Reads the audit log, newest first, by sequence number. */
 @Injectable()
@@ -17,7 +22,7 @@ export class AuditQueryService {
 
   async list(query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
+    if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
       throw new AuditError(AuditErrorCode.InvalidRange, 'from must not be after to', {
         errors: [{ field: 'from', message: 'from must not be after to' }],
       });

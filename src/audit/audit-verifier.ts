@@ -86,8 +86,11 @@ export class AuditVerifier {
     return { ...base, ok: true, checked };
   }
 
+  /** Rows at or before the anchor may linger while a purge deletes them; they are no longer part of the chain. */
   private async firstSeqAt(from: Date, anchorSeq: string): Promise<bigint> {
-    const [row] = (await this.dataSource.query('SELECT min(seq) AS seq FROM audit_events WHERE occurred_at >= $1', [from])) as Array<{ seq: string | null }>;
+    const [row] = (await this.dataSource.query('SELECT min(seq) AS seq FROM audit_events WHERE occurred_at >= $1 AND seq > $2', [from, anchorSeq])) as Array<{
+      seq: string | null;
+    }>;
     return row.seq ? BigInt(row.seq) : BigInt(anchorSeq) + 1n;
   }
 

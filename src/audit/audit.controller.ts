@@ -29,7 +29,7 @@ export class AuditController {
   @Get('verify')
   @ApiOkResponse({ type: ChainVerificationDto })
   verify(@Query() query: VerifyAuditQuery): Promise<ChainVerificationDto> {
-    return this.verifier.verify({ from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined });
+    return this.verifier.verify({ from: query.from, to: query.to });
   }
 
   @Post('purge')

@@ -3,11 +3,13 @@ import { DomainError, ErrorKind } from '../common/domain-error';
 export enum AuditErrorCode {
   Unavailable = 'audit_unavailable',
   InvalidRange = 'audit_invalid_range',
+  PurgeDisabled = 'audit_purge_disabled',
 }
 
 const KIND: Record<AuditErrorCode, ErrorKind> = {
   [AuditErrorCode.Unavailable]: 'unavailable',
   [AuditErrorCode.InvalidRange]: 'invalid',
+  [AuditErrorCode.PurgeDisabled]: 'conflict',
 };
 
 export class AuditError extends DomainError {

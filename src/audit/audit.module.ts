@@ -8,13 +8,14 @@ import { AuditQueryService } from './audit-query.service';
 import { AuditRetention } from './audit-retention';
 import { AuditService } from './audit.service';
 import { AuditVerifier } from './audit-verifier';
+import { TokenExposures } from './token-exposures';
 
 /** Global: every module writes to the audit log through AuditService. */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   controllers: [AuditController],
-  providers: [AuditChain, AuditBatcher, AuditService, AuditQueryService, AuditVerifier, AuditRetention],
+  providers: [AuditChain, AuditBatcher, TokenExposures, AuditService, AuditQueryService, AuditVerifier, AuditRetention],
   exports: [AuditService, AuditVerifier],
 })
 export class AuditModule {}

@@ -5,17 +5,18 @@ import { EntityManager } from 'typeorm';
 import { readOrCreateKeyFile } from '../common/local-key-file';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { AuditBatcher, ExposureKey } from './audit-batcher';
+import { AuditBatcher } from './audit-batcher';
 import { AuditChain } from './audit-chain';
 import { AuditError } from './audit.errors';
 import type { AuditEventInput } from './audit-event.input';
 import { tokenFingerprint } from './canonical';
+import type { ExposureKey } from './token-exposures';
 
 /**
  * How other modules write to the audit log:
  * - `record(manager, event)`: inside the transaction of a mutation, committed with it;
- * - `recordCommitted(event)`: group-committed, resolves once durable; throws (fail closed) or
- *   logs (fail open) when the log cannot be written;
+ * - `recordCommitted(event)`: group-committed, resolves once durable (true); when the log
+ *   cannot be written, throws (fail closed) or logs and resolves false (fail open);
  * - `recordBestEffort(event)`: group-committed, never throws (refused requests: a failing
  *   audit log must not turn a 401 into a 503).
  */
@@ -40,23 +41,32 @@ export class AuditService implements OnModuleInit {
       await this.chain.append(manager, [event]);
     } catch (error) {
       this.metrics.auditFailures.inc();
+      this.metrics.auditAvailable.set(0);
       this.logger.error({ err: error, action: event.action }, 'could not write an audit event; the change is rolled back');
       if (isLockTimeout(error)) throw AuditError.unavailable();
       throw error;
     }
     this.metrics.auditEvents.inc({ path: 'transaction' });
+    this.metrics.auditAvailable.set(1);
   }
 
-  /** With `once`: only the first exposure of this principal to this token writes the event. */
-  async recordCommitted(event: AuditEventInput, once?: ExposureKey): Promise<void> {
+  /**
+   * With `once`: only the first exposure of this principal to this token writes the event.
+   * Resolves true once the event is durable (or was recorded before), false when it was lost
+   * with AUDIT_FAIL_CLOSED=false: a caller that remembers what it has recorded (such as an
+   * exposure) must not remember a lost one, so that the next request records it again.
+   */
+  async recordCommitted(event: AuditEventInput, once?: ExposureKey): Promise<boolean> {
     try {
       await this.batcher.submit(event, once);
+      return true;
     } catch (error) {
       if (this.config.audit.failClosed) {
         this.logger.error({ action: event.action }, 'refusing the request: its audit event could not be written (AUDIT_FAIL_CLOSED=true)');
         throw AuditError.unavailable();
       }
       this.logger.error({ err: error, action: event.action }, 'audit event lost: AUDIT_FAIL_CLOSED=false, so the request goes on');
+      return false;
     }
   }
 

@@ -61,4 +61,34 @@ describe('audit chain hashing', () => {
       when: '2026-01-01T00:00:00.000Z',
     });
   });
+
+  it('keeps facts about secrets that are not secrets, and still redacts the secrets beside them', () => {
+    const cleaned = sanitiseDetails({
+      secretsSet: 2,
+      secretExpiresAt: new Date('2027-01-01T00:00:00Z'),
+      changes: { secretExpiresAt: { from: null, to: '2027-01-01T00:00:00.000Z' }, clientSecret: { from: 's1', to: 's2' } },
+      secretVersion: 3,
+      secretsVersion: 4,
+      secretExpiry: 's3',
+      newSecret: 's4',
+    });
+    expect(cleaned).toEqual({
+      secretsSet: 2,
+      secretExpiresAt: '2027-01-01T00:00:00.000Z',
+      changes: { secretExpiresAt: { from: null, to: '2027-01-01T00:00:00.000Z' }, clientSecret: '[redacted]' },
+      secretVersion: 3,
+      secretsVersion: 4,
+      secretExpiry: '[redacted]',
+      newSecret: '[redacted]',
+    });
+  });
+
+  it('makes every string storable as jsonb, keys included, and the hash covers the stored form', () => {
+    const cleaned = sanitiseDetails({ clientId: '\ud800x', ['k\u0000\udc00']: ['a\u0000', '\ud83d'], bad: new Date(Number.NaN), fn: [() => 1] });
+    expect(cleaned).toEqual({ clientId: '\ufffdx', ['k\ufffd']: ['a', '\ufffd'], bad: null, fn: [null] });
+    // What jsonb gives back (JSON text, parsed) hashes as what was hashed before storing it.
+    const stored = JSON.parse(JSON.stringify(cleaned));
+    expect(eventHash(GENESIS_HASH, event({ details: stored }))).toBe(eventHash(GENESIS_HASH, event({ details: cleaned })));
+    expect(JSON.stringify(cleaned)).not.toMatch(/\\u(d[89a-f]|0000)/i);
+  });
 });

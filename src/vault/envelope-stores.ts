@@ -18,8 +18,8 @@ export interface RewrapOutcome {
 export interface EnvelopeStore {
   readonly name: string;
   countByKeyVersion(): Promise<Record<string, number>>;
-  /** Re-wraps up to `limit` rows not yet under the active key, skipping rows locked or in `skip`. */
-  rewrapBatch(cipher: VaultCipher, limit: number, skip: string[]): Promise<RewrapOutcome>;
+  /** Re-wraps up to `limit` rows under one of the `from` versions, skipping rows locked or in `skip`. */
+  rewrapBatch(cipher: VaultCipher, from: string[], limit: number, skip: string[]): Promise<RewrapOutcome>;
 }
 
 @Injectable()

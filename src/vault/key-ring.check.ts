@@ -21,20 +21,8 @@ export class KeyRingCheck implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const stored = new Map(
-      ((await this.dataSource.query('SELECT version, check_value FROM vault_keys')) as Array<{ version: string; check_value: string }>).map(
-        (row) => [row.version, row.check_value],
-      ),
-    );
-    for (const version of this.ring.versions()) {
-      const known = stored.get(version);
-      if (known !== undefined && known !== this.ring.checkValue(version)) {
-        throw new Error(
-          `VAULT_KEYS version ${version} is not the key it was: its check value differs from the one recorded when ${version} was first used. ` +
-            `Restore the original key for ${version}; a new key needs a new version name.`,
-        );
-      }
-    }
+    const stored = await this.storedCheckValues();
+    this.refuseChangedKeys(stored);
     const held = new Set(this.ring.versions());
     const missing: string[] = [];
     for (const store of this.stores.all()) {
@@ -45,8 +33,9 @@ export class KeyRingCheck implements OnModuleInit {
     if (missing.length > 0) {
       throw new Error(`data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${missing.join(', ')}. Add those keys back to VAULT_KEYS.`);
     }
-    // Only a ring that passed is remembered; a replica racing us with another key for a new
-    // version loses here and is refused on its next start.
+    // Only a ring that passed is remembered. A replica starting at the same moment with other
+    // key material under a new version name may have recorded it first: read back what was
+    // recorded, and refuse to start (before sealing anything) unless it is our key.
     for (const version of this.ring.versions()) {
       if (stored.has(version)) continue;
       await this.dataSource.query('INSERT INTO vault_keys (version, check_value) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', [
@@ -54,6 +43,24 @@ export class KeyRingCheck implements OnModuleInit {
         this.ring.checkValue(version),
       ]);
     }
+    this.refuseChangedKeys(await this.storedCheckValues());
     this.logger.log({ versions: this.ring.versions(), active: this.ring.activeVersion }, 'vault key ring checked');
+  }
+
+  private async storedCheckValues(): Promise<Map<string, string>> {
+    const rows = (await this.dataSource.query('SELECT version, check_value FROM vault_keys')) as Array<{ version: string; check_value: string }>;
+    return new Map(rows.map((row) => [row.version, row.check_value]));
+  }
+
+  private refuseChangedKeys(stored: Map<string, string>): void {
+    for (const version of this.ring.versions()) {
+      const known = stored.get(version);
+      if (known !== undefined && known !== this.ring.checkValue(version)) {
+        throw new Error(
+          `VAULT_KEYS version ${version} is not the key it was: its check value differs from the one recorded when ${version} was first used. ` +
+            `Restore the original key for ${version}; a new key needs a new version name.`,
+        );
+      }
+    }
   }
 }

@@ -36,14 +36,14 @@ export class SqlEnvelopeStore implements EnvelopeStore {
     return Object.fromEntries(rows.map((row) => [row.key_version, row.n]));
   }
 
-  async rewrapBatch(cipher: VaultCipher, limit: number, skip: string[]): Promise<RewrapOutcome> {
+  async rewrapBatch(cipher: VaultCipher, from: string[], limit: number, skip: string[]): Promise<RewrapOutcome> {
     const { table, idColumn, idType } = this.spec;
     return this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
         `SELECT ${idColumn} AS id, data_key_wrapped, key_version FROM ${table}
-          WHERE key_version <> $1 AND NOT (${idColumn} = ANY($2::${idType}[]))
+          WHERE key_version = ANY($1::varchar[]) AND NOT (${idColumn} = ANY($2::${idType}[]))
           ORDER BY ${idColumn} LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [cipher.activeVersion, skip, limit],
+        [from, skip, limit],
       )) as Array<{ id: string; data_key_wrapped: Buffer; key_version: string }>;
       const outcome: RewrapOutcome = { rewrapped: 0, failed: [] };
       for (const row of rows) {

@@ -10,6 +10,7 @@ import { EnvelopeStores } from './envelope-stores';
 import { KEY_RING } from './key-ring';
 import type { KeyRing } from './key-ring';
 import { VaultCipher } from './vault-cipher';
+import { VaultError, VaultErrorCode } from './vault.errors';
 
 export interface VaultStatus {
   activeVersion: string;
@@ -68,14 +69,19 @@ export class VaultAdminService {
     };
   }
 
-  /** Online, batched, resumable, and safe to run twice or from two replicas at once. */
-  async rewrap(actor: Actor): Promise<RewrapSummary> {
+  /**
+   * Online, batched, resumable, and safe to run twice or from two replicas at once. `limit`
+   * stops the run after that many data keys (a large rotation spread over several runs).
+   */
+  async rewrap(actor: Actor, options: { limit?: number } = {}): Promise<RewrapSummary> {
+    const from = await this.rewrapSources();
     const failed: RewrapSummary['failed'] = [];
     let rewrapped = 0;
+    const room = () => Math.min(BATCH, (options.limit ?? Infinity) - rewrapped);
     for (const store of this.stores.all()) {
       const skip: string[] = [];
-      for (;;) {
-        const batch = await store.rewrapBatch(this.cipher, BATCH, skip);
+      while (room() > 0) {
+        const batch = await store.rewrapBatch(this.cipher, from, room(), skip);
         rewrapped += batch.rewrapped;
         skip.push(...batch.failed);
         failed.push(...batch.failed.map((id) => ({ store: store.name, id })));
@@ -87,6 +93,29 @@ export class VaultAdminService {
     await this.audit.recordCommitted({ actor, action: 'vault.rewrapped', outcome: failed.length ? 'failure' : 'success', details: summary });
     if (failed.length) this.logger.error({ failed }, 'some data keys could not be re-wrapped: they failed their integrity check');
     return summary;
+  }
+
+  /**
+   * The master key versions a re-wrap moves data keys away from: those first seen before the
+   * active one. Data keys under a version first seen after it mean that this process runs with
+   * an out-of-date VAULT_ACTIVE_KEY while a rotation rolls out; moving them back would undo the
+   * rotation (and fail on replicas that no longer hold the old key), so the re-wrap is refused.
+   */
+  private async rewrapSources(): Promise<string[]> {
+    const known = (await this.dataSource.query('SELECT version, first_seen_at FROM vault_keys')) as Array<{ version: string; first_seen_at: Date }>;
+    const activeSince = known.find((key) => key.version === this.ring.activeVersion)?.first_seen_at.getTime() ?? Infinity;
+    const isNewer = (key: { first_seen_at: Date }) => key.first_seen_at.getTime() > activeSince;
+    const inUse = new Set((await this.status()).dataKeys.filter((key) => key.total > 0).map((key) => key.version));
+    const newerInUse = known.filter((key) => isNewer(key) && inUse.has(key.version)).map((key) => key.version);
+    if (newerInUse.length > 0) {
+      throw new VaultError(
+        VaultErrorCode.RewrapRefused,
+        `Refusing to re-wrap under ${this.ring.activeVersion}: data keys are already wrapped under ${newerInUse.join(', ')}, a newer master key. ` +
+          'This process runs with an out-of-date VAULT_ACTIVE_KEY; re-wrap on a replica that runs the new configuration.',
+        { activeVersion: this.ring.activeVersion, newerVersions: newerInUse },
+      );
+    }
+    return known.filter((key) => key.version !== this.ring.activeVersion && !isNewer(key)).map((key) => key.version);
   }
 
   /** Opens every credential's data key and secrets (without keeping them) and names what fails. */

@@ -5,6 +5,7 @@ export enum VaultErrorCode {
   ClientIdTaken = 'credential_client_id_taken',
   CredentialInUse = 'credential_in_use',
   Integrity = 'credential_integrity_error',
+  RewrapRefused = 'vault_rewrap_refused',
 }
 
 const KIND: Record<VaultErrorCode, ErrorKind> = {
@@ -12,6 +13,7 @@ const KIND: Record<VaultErrorCode, ErrorKind> = {
   [VaultErrorCode.ClientIdTaken]: 'conflict',
   [VaultErrorCode.CredentialInUse]: 'conflict',
   [VaultErrorCode.Integrity]: 'internal',
+  [VaultErrorCode.RewrapRefused]: 'conflict',
 };
 
 export class VaultError extends DomainError {

@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from '../../cli';
 import { AuditVerifier } from '../audit-verifier';
+import { DATE_TIME_EXAMPLE, parseDateTime } from '../dto/date-time';
 
 /**
- * `npm run audit:verify [-- --from <ISO date> --to <ISO date>]`: recomputes the audit chain,
+ * `npm run audit:verify [-- --from <date-time> --to <date-time>]`: recomputes the audit chain,
  * prints the result as JSON, and exits 0 when it holds, 1 when it is broken (for cron/alerts).
  */
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
-const from = values.from ? new Date(values.from) : undefined;
-const to = values.to ? new Date(values.to) : undefined;
-if ((from && Number.isNaN(from.getTime())) || (to && Number.isNaN(to.getTime()))) {
-  process.stderr.write('--from and --to must be ISO 8601 dates\n');
+const from = values.from === undefined ? undefined : parseDateTime(values.from);
+const to = values.to === undefined ? undefined : parseDateTime(values.to);
+if ((values.from !== undefined && !from) || (values.to !== undefined && !to)) {
+  process.stderr.write(`--from and --to must be RFC 3339 date-times, such as ${DATE_TIME_EXAMPLE}\n`);
   process.exit(2);
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import { DATE_TIME_EXAMPLE, IsDateTime } from './date-time';
 
 export class ListAuditEventsQuery extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
@@ -19,25 +20,25 @@ export class ListAuditEventsQuery extends PageQueryDto {
   @IsOptional()
   actorId?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601; events at or after' })
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339; events at or after' })
+  @IsDateTime()
   @IsOptional()
-  from?: string;
+  from?: Date;
 
-  @ApiPropertyOptional({ description: 'ISO 8601; events before' })
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339; events before' })
+  @IsDateTime()
   @IsOptional()
-  to?: string;
+  to?: Date;
 }
 
 export class VerifyAuditQuery {
-  @ApiPropertyOptional({ description: 'ISO 8601; verify from the first event at or after' })
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339; verify from the first event at or after' })
+  @IsDateTime()
   @IsOptional()
-  from?: string;
+  from?: Date;
 
-  @ApiPropertyOptional({ description: 'ISO 8601; up to the last event at or before' })
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339; up to the last event at or before' })
+  @IsDateTime()
   @IsOptional()
-  to?: string;
+  to?: Date;
 }

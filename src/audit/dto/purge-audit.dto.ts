@@ -1,17 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DATE_TIME_EXAMPLE, IsDateTime } from './date-time';
 
-/** Exactly one of the two (checked by AuditRetention). */
+/** Exactly one of the two, no later than AUDIT_RETENTION_DAYS ago (checked by AuditRetention). */
 export class PurgeAuditDto {
-  @ApiPropertyOptional({ minimum: 1, description: 'Remove events older than this many days (the oldest part of the chain)' })
+  @ApiPropertyOptional({ minimum: 1, description: 'Remove events older than this many days (at least AUDIT_RETENTION_DAYS)' })
   @Max(36_500)
   @Min(1)
   @IsInt()
   @IsOptional()
   olderThanDays?: number;
 
-  @ApiPropertyOptional({ description: 'ISO 8601: remove events older than this instant' })
-  @IsISO8601({ strict: true }, { message: 'before must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339: remove events older than this instant' })
+  @IsDateTime()
   @IsOptional()
-  before?: string;
+  before?: Date;
 }

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../audit/dto/date-time';
 import { Required, Trim } from '../../common/validators';
 import { ENVIRONMENTS } from '../../tenants/tenant.entity';
 import type { Environment } from '../../tenants/tenant.entity';
 import { CREDENTIAL_KINDS } from '../credential.entity';
 import type { CredentialKind } from '../credential.entity';
-import { IsCredentialValue } from './credential-fields';
+import { IsCredentialLabel, IsCredentialValue } from './credential-fields';
 
 export class CreateCredentialDto {
   @ApiProperty({ enum: CREDENTIAL_KINDS, description: 'taxpayer: serves one tenant; intermediary: many, with onbehalfof' })
@@ -33,10 +34,15 @@ export class CreateCredentialDto {
   @IsOptional()
   secondaryClientSecret?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601; when the secrets expire (chosen at registration in the portal)' })
-  @IsISO8601({ strict: true }, { message: 'secretExpiresAt must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: DATE_TIME_EXAMPLE,
+    description: 'RFC 3339; when the secrets expire (chosen at registration in the portal)',
+  })
+  @IsDateTime()
   @IsOptional()
-  secretExpiresAt?: string;
+  secretExpiresAt?: Date;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 12, description: "MyInvois's login limit for this client ID" })
   @Max(1000)
@@ -46,8 +52,7 @@ export class CreateCredentialDto {
   loginRatePerMinute?: number;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @MaxLength(200)
-  @IsString()
+  @IsCredentialLabel(200)
   @IsOptional()
   @Trim()
   label?: string;

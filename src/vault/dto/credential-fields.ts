@@ -2,27 +2,48 @@ import { registerDecorator, ValidationArguments } from 'class-validator';
 import { placeholderProblem } from '../placeholders';
 
 /**
- * A MyInvois client ID or secret as the vault accepts it: a string of 1..`max` characters,
- * not a placeholder, and without surrounding spaces (a pasted secret with a trailing space
- * would fail upstream in a way that is hard to see).
+ * A MyInvois client ID or secret as the vault accepts it: text of 1..`max` characters, not a
+ * placeholder, and without surrounding spaces (a pasted secret with a trailing space would fail
+ * upstream in a way that is hard to see).
  */
 export function IsCredentialValue(max: number): PropertyDecorator {
+  return textField('isCredentialValue', (value) => textProblem(value, max) ?? placeholderProblem(value as string) ?? paddingProblem(value as string));
+}
+
+/** A person's name for a credential: text of at most `max` characters. */
+export function IsCredentialLabel(max: number): PropertyDecorator {
+  return textField('isCredentialLabel', (value) => textProblem(value, max));
+}
+
+function textField(name: string, problem: (value: unknown) => string | undefined): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
-      name: 'isCredentialValue',
+      name,
       target: target.constructor,
       propertyName: propertyName.toString(),
-      options: { message: (args: ValidationArguments) => `${args.property} ${problem(args.value, max) ?? ''}` },
-      validator: { validate: (value: unknown) => problem(value, max) === undefined },
+      options: { message: (args: ValidationArguments) => `${args.property} ${problem(args.value) ?? ''}` },
+      validator: { validate: (value: unknown) => problem(value) === undefined },
     });
 }
 
-function problem(value: unknown, max: number): string | undefined {
+/**
+ * Text that can be stored, shown and audited as it was given: control characters and lone
+ * UTF-16 surrogates (which no UTF-8 column or JSON document can hold faithfully) are refused.
+ */
+function textProblem(value: unknown, max: number): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
-  const placeholder = placeholderProblem(value);
-  if (placeholder) return placeholder;
-  if (value !== value.trim()) return 'must not start or end with spaces';
-  if (value.length > max) return `must be at most ${max} characters`;
-  if (/[\u0000-\u001f]/.test(value)) return 'must not contain control characters';
+  if (!isWellFormed(value)) return 'must be well-formed Unicode text (it holds a lone surrogate)';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'must not contain control characters';
+  // Code points, as PostgreSQL's varchar counts them.
+  if ([...value].length > max) return `must be at most ${max} characters`;
   return undefined;
+}
+
+function paddingProblem(value: string): string | undefined {
+  return value !== value.trim() ? 'must not start or end with spaces' : undefined;
+}
+
+/** Node 20 has String.prototype.isWellFormed (ES2024); the project's TypeScript lib is ES2023. */
+function isWellFormed(value: string): boolean {
+  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

@@ -1,12 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../audit/dto/date-time';
 import { IsOptionalButNotNull, Trim } from '../../common/validators';
-import { IsCredentialValue } from './credential-fields';
+import { IsCredentialLabel, IsCredentialValue } from './credential-fields';
 
 export class UpdateCredentialDto {
   @ApiPropertyOptional({ maxLength: 200, nullable: true, type: String })
-  @MaxLength(200)
-  @IsString()
+  @IsCredentialLabel(200)
   @IsOptional()
   @Trim()
   label?: string | null;
@@ -18,10 +18,10 @@ export class UpdateCredentialDto {
   @IsOptionalButNotNull()
   loginRatePerMinute?: number;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'ISO 8601, or null when unknown' })
-  @IsISO8601({ strict: true }, { message: 'secretExpiresAt must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339, or null when unknown' })
+  @IsDateTime()
   @IsOptional()
-  secretExpiresAt?: string | null;
+  secretExpiresAt?: Date | null;
 }
 
 /** Either or both; `secondaryClientSecret: null` removes the second secret. */
@@ -36,8 +36,8 @@ export class ReplaceSecretsDto {
   @IsOptional()
   secondaryClientSecret?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'ISO 8601: the expiry of the new secrets' })
-  @IsISO8601({ strict: true }, { message: 'secretExpiresAt must be an ISO 8601 date-time' })
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339: the expiry of the new secrets' })
+  @IsDateTime()
   @IsOptional()
-  secretExpiresAt?: string | null;
+  secretExpiresAt?: Date | null;
 }
