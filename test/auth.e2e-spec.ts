@@ -145,6 +145,13 @@ describe('callers: principals, tokens and the guard', () => {
       expect(shape(ungranted.body, tenantB)).toEqual(shape(missing.body, UNKNOWN_ID));
     });
 
+    it('lets a service read a granted tenant named in upper case', async () => {
+      const read = await service.client.get(`/v1/tenants/${tenantA.toUpperCase()}`);
+      expect(read.status).toBe(200);
+      expect(read.body.id).toBe(tenantA);
+      expect((await service.client.get(`/v1/tenants/${tenantB.toUpperCase()}`)).status).toBe(404);
+    });
+
     it('lists only granted tenants to a service, and grant changes apply at once', async () => {
       const before = await service.client.get('/v1/tenants?limit=200');
       expect(before.body.items.map((t: { id: string }) => t.id)).toEqual([tenantA]);
@@ -201,6 +208,25 @@ describe('callers: principals, tokens and the guard', () => {
       expect((await admin.get(`/v1/principals/${UNKNOWN_ID}`)).status).toBe(404);
       expect((await admin.patch(`/v1/principals/${UNKNOWN_ID}`, { name: 'x' })).status).toBe(404);
       expect((await admin.get('/v1/principals?role=root')).status).toBe(400);
+    });
+
+    it.each([
+      ['a NUL in the name', { name: 'worker\u0000', role: 'service' }, 'name'],
+      ['a lone surrogate in the name', { name: 'worker \ud83d', role: 'service' }, 'name'],
+      ['a NUL in the external subject', { name: 'worker', role: 'service', externalSubject: 'app\u0000' }, 'externalSubject'],
+      ['a lone surrogate in the external subject', { name: 'worker', role: 'service', externalSubject: '\udc00app' }, 'externalSubject'],
+      ['a control character in the external subject', { name: 'worker', role: 'service', externalSubject: 'app\u001b[31m' }, 'externalSubject'],
+    ])('refuses %s with 400 naming the field', async (_case, body, field) => {
+      const response = await admin.post('/v1/principals', body);
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([{ field, message: expect.stringMatching(/control characters or unpaired surrogates/) }]);
+    });
+
+    it('refuses a NUL in a new name with 400 naming it', async () => {
+      const principal = (await admin.post('/v1/principals', { name: 'to rename', role: 'service' })).body;
+      const response = await admin.patch(`/v1/principals/${principal.id}`, { name: 'renamed\u0000' });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0].field).toBe('name');
     });
 
     it('rotates a secret: the old secret and its tokens stop working, the new one works', async () => {
@@ -277,6 +303,18 @@ describe('callers: principals, tokens and the guard', () => {
       const response = await tokenRequest(broker, fields as Record<string, string>);
       expect(response.status).toBe(status);
       expect(response.body).toEqual({ error, error_description: expect.any(String) });
+    });
+
+    it.each([
+      ['a NUL in a form client_id', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: '\u0000', client_secret: 'x' }), /client_id/],
+      ['a NUL in a form client_secret', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: 'x\u0000' }), /client_secret/],
+      ['a lone surrogate in a JSON client_id', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a\ud800', client_secret: 'x' }), /client_id/],
+      ['a lone surrogate in a JSON client_secret', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a', client_secret: '\udfffx' }), /client_secret/],
+      ['a NUL in HTTP Basic', () => tokenRequest(broker, { grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from('%00:x').toString('base64')}` }), /client_id/],
+    ])('answers %s with 400 invalid_request naming the field', async (_case, send, field) => {
+      const response = await send();
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(field) });
     });
 
     it('answers malformed JSON in RFC 6749 form', async () => {

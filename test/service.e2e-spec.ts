@@ -115,6 +115,28 @@ describe('the service process', () => {
     expect(broker.logs()).toMatch(/DATABASE_URL is required when NODE_ENV=production/);
   });
 
+  it('answers a value PostgreSQL cannot read with a 400, never a 500, and keeps the value out of the log', async () => {
+    const broker = await startBroker({ databaseUrl: database.url });
+    try {
+      const admin = new HttpClient(broker.url).withToken(await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret));
+      // A sequence number past bigint: the audit log's cursor check lets it through today, so the
+      // global backstop answers. Once it is refused there (400 naming cursor), this only shows
+      // that no 500 escapes; postgres-errors.spec.ts keeps covering what counts as a data exception.
+      const cursor = Buffer.from(JSON.stringify({ seq: '9999999999999999999' })).toString('base64url');
+      const response = await admin.get(`/v1/audit-events?cursor=${cursor}`);
+      expect(response.status).toBe(400);
+      expect(['invalid_input', 'validation_failed']).toContain(response.body.code);
+      if (response.body.code === 'invalid_input') {
+        await broker.waitForLog(/a data exception escaped validation/);
+        const warning = broker.logLines().find((line) => line.msg === 'a data exception escaped validation');
+        expect(warning).toMatchObject({ level: 'warn', sqlState: '22003' });
+      }
+      expect(broker.logs()).not.toContain('9999999999999999999');
+    } finally {
+      await broker.stop();
+    }
+  });
+
   it('writes JSON logs with credentials redacted', async () => {
     const broker = await startBroker({ databaseUrl: database.url });
     try {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { isPlainText, isUuid } from '../common/formats';
 import { AppConfig } from '../config/app-config';
 import { AuthError } from './auth.errors';
 import { SigningKeys } from './signing-keys';
@@ -74,7 +75,7 @@ export class AccessTokenVerifier {
         audience: this.config.auth.audience,
         algorithms: ['ES256'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
+      if (!isUuid(payload.sub) || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
       return { kind: 'broker', principalId: payload.sub, secretVersion: payload.sv, expiresAtMs: payload.exp! * 1000 };
     }
     if (external && this.externalKeys && issuer === external.issuer) {
@@ -87,6 +88,8 @@ export class AccessTokenVerifier {
       if (typeof subject !== 'string' || subject === '') {
         throw AuthError.invalidToken(`token has no ${external.principalClaim} claim`);
       }
+      // It is looked up in PostgreSQL, which refuses NUL in text; no principal has such a subject.
+      if (!isPlainText(subject)) throw AuthError.invalidToken('unknown principal');
       return { kind: 'external', subject, expiresAtMs: payload.exp! * 1000 };
     }
     throw AuthError.invalidToken('unknown issuer');

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
+import { truncate } from '../common/formats';
 import { OAuthError } from '../common/oauth.error';
 import { AppConfig } from '../config/app-config';
 import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from './client-secret';
@@ -67,6 +68,6 @@ export class AuthTokenService {
 
   private async recordRefusal(caller: Actor, clientId: string, reason: string): Promise<void> {
     // The attempted client ID is recorded: it is an identifier, not a secret.
-    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: clientId.slice(0, 128), reason, route: '/v1/auth/token' } });
+    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: truncate(clientId, 128), reason, route: '/v1/auth/token' } });
   }
 }
