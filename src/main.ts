@@ -14,10 +14,8 @@ async function main(): Promise<void> {
   const log = pino(pinoOptions(config));
 
   let embedded: EmbeddedDatabase | undefined;
+  // Configuration refuses production without DATABASE_URL.
   if (!config.database.url) {
-    if (config.isProduction) {
-      exitWith('DATABASE_URL is required when NODE_ENV=production: the embedded database is for development only');
-    }
     embedded = await EmbeddedDatabase.start({
       dataDir: config.dataDir,
       port: config.database.embeddedPort,

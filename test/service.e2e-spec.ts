@@ -112,7 +112,18 @@ describe('the service process', () => {
   it('refuses the embedded database in production', async () => {
     const broker = await startBroker({ databaseUrl: '', env: { NODE_ENV: 'production' }, waitReady: false });
     expect(await broker.waitForExit()).toBe(1);
-    expect(broker.logs()).toMatch(/DATABASE_URL is required when NODE_ENV=production/);
+    expect(broker.logs()).toMatch(/DATABASE_URL is not set: it is required when NODE_ENV=production/);
+  });
+
+  it('in production, names every missing requirement and every malformed variable in one message', async () => {
+    const broker = await startBroker({
+      databaseUrl: '',
+      env: { NODE_ENV: 'production', VAULT_KEYS: '', AUDIT_FINGERPRINT_KEY: '', BOOTSTRAP_ADMIN_CLIENT_SECRET: '', PORT: 'many' },
+      waitReady: false,
+    });
+    expect(await broker.waitForExit()).toBe(1);
+    const problems = broker.logs().split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems.map((line) => line.slice(4).split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
   });
 
   it('answers a value PostgreSQL cannot read with a 400, never a 500, and keeps the value out of the log', async () => {

@@ -33,6 +33,47 @@ describe('configuration', () => {
     expect((error as Error).message).not.toContain('pw@host');
   });
 
+  function problemsOf(env: Record<string, string>): string[] {
+    try {
+      loadAppConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it('in production, lists every missing requirement together with every malformed variable', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'many', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
+    expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toMatch(/required when NODE_ENV=production/);
+    expect(problems.find((p) => p.startsWith('BOOTSTRAP_ADMIN_CLIENT_SECRET'))).toMatch(/set together/);
+  });
+
+  it('does not repeat a malformed required variable as missing, nor cross-check it', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'mysql://x', VAULT_KEYS: 'not-a-ring', AUDIT_FINGERPRINT_KEY: 'short' });
+    expect(problems.filter((p) => p.startsWith('DATABASE_URL'))).toHaveLength(1);
+    expect(problems.filter((p) => p.startsWith('AUDIT_FINGERPRINT_KEY'))).toEqual([expect.stringMatching(/base64 of at least 32 bytes/)]);
+    expect(problems.some((p) => /VAULT_KEYS|not-a-ring/.test(p))).toBe(true);
+    expect(problems.join('\n')).not.toContain('mysql://x');
+  });
+
+  it('starts in production with everything it needs', () => {
+    const config = loadAppConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://broker@db:5432/broker',
+      VAULT_KEYS: `v1:${Buffer.alloc(32, 1).toString('base64')}`,
+      AUDIT_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
+    });
+    expect(config.isProduction).toBe(true);
+  });
+
+  it('refuses a bootstrap secret with a control character, which could never log in', () => {
+    expect(problemsOf({ BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: `${'x'.repeat(32)}\u0007` })).toEqual([
+      expect.stringMatching(/^BOOTSTRAP_ADMIN_CLIENT_SECRET .*control characters/),
+    ]);
+  });
+
   it.each([
     ['PORT', '0'],
     ['PORT', '65536'],

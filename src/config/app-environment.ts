@@ -1,4 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
+import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
 import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
@@ -136,6 +137,11 @@ export class AppEnvironment implements CrossChecked {
   @IsOptional()
   BOOTSTRAP_ADMIN_CLIENT_ID?: string;
 
+  // The token endpoint refuses control characters in a secret, so one here could never log in.
+  @ValidateBy({
+    name: 'isPlainText',
+    validator: { validate: (value: unknown) => typeof value === 'string' && isPlainText(value), defaultMessage: () => 'BOOTSTRAP_ADMIN_CLIENT_SECRET must not contain control characters' },
+  })
   @MaxLength(256)
   @MinLength(32, { message: 'BOOTSTRAP_ADMIN_CLIENT_SECRET must be at least 32 characters' })
   @IsString()
@@ -315,9 +321,10 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   REFRESH_BACKOFF_MAX_MS = 300_000;
 
-  crossCheck(): string[] {
+  crossCheck(invalid: ReadonlySet<string>): string[] {
     return [
-      ...this.vaultProblems(),
+      ...this.productionProblems(invalid),
+      ...this.vaultProblems(invalid),
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),
       ...setTogether({
         AUTH_EXTERNAL_ISSUER: this.AUTH_EXTERNAL_ISSUER,
@@ -327,11 +334,22 @@ export class AppEnvironment implements CrossChecked {
     ];
   }
 
-  private vaultProblems(): string[] {
-    if (!this.VAULT_KEYS) {
-      if (this.NODE_ENV === 'production') return ['VAULT_KEYS is not set: production needs master keys for the credential vault'];
-      return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
-    }
+  /** What production refuses to run without; development generates or embeds these. */
+  private productionProblems(invalid: ReadonlySet<string>): string[] {
+    if (this.NODE_ENV !== 'production') return [];
+    const required: Array<[keyof AppEnvironment, string]> = [
+      ['DATABASE_URL', 'the embedded database is for development only'],
+      ['VAULT_KEYS', 'the master keys of the credential vault'],
+      ['AUDIT_FINGERPRINT_KEY', 'the same on every replica, to name tokens in the audit log'],
+    ];
+    return required
+      .filter(([name]) => this[name] === undefined && !invalid.has(name))
+      .map(([name, why]) => `${name} is not set: it is required when NODE_ENV=production (${why})`);
+  }
+
+  private vaultProblems(invalid: ReadonlySet<string>): string[] {
+    if (invalid.has('VAULT_KEYS') || invalid.has('VAULT_ACTIVE_KEY')) return [];
+    if (!this.VAULT_KEYS) return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
     try {
       LocalKeyRing.parse(this.VAULT_KEYS, this.VAULT_ACTIVE_KEY);
       return [];
