@@ -7,6 +7,7 @@ import { adminClient, brokerToken, createPrincipal } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
+import { dropListenConnections } from './support/notifications';
 import { ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
 
 const UNKNOWN_ID = '5d0c8f3e-1111-4222-8333-444455556666';
@@ -248,6 +249,17 @@ describe('callers: principals, tokens and the guard', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.message).toMatch(/disabled/);
       expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+    });
+
+    it('refuses a principal at once on the replica that disabled it, without waiting for its own notification', async () => {
+      const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      // Until the broker reconnects (a second), no notification reaches it.
+      await dropListenConnections(database, [broker]);
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+      await admin.patch(`/v1/principals/${principal.id}`, { enabled: false });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(401);
       await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
       expect((await principal.client.get('/v1/tenants')).status).toBe(200);
     });
