@@ -513,6 +513,75 @@ describe('callers across replicas, bootstrap and an external identity provider',
   });
 });
 
+describe('failed logins, counted per caller address', () => {
+  let database: TestDatabase;
+  let broker: ServiceProcess;
+  const PROXY_ADDRESS = '127.0.0.1';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // The test plays the load balancer: it connects from 127.0.0.1 and names the caller.
+    broker = await startBroker({
+      databaseUrl: database.url,
+      env: { TRUST_PROXY: PROXY_ADDRESS, AUTH_LOGIN_ADDRESS_MAX_FAILURES: '5', AUTH_LOGIN_MAX_FAILURES: '3', AUTH_LOGIN_SLOWDOWN_AFTER: '3' },
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  const login = (forwardedFor: string, clientId: string, clientSecret: string) =>
+    tokenRequest(broker, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }, { 'x-forwarded-for': forwardedFor });
+
+  it('refuses an address that tried too many client IDs, known or not, with 429 and Retry-After, and no other address', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('203.0.113.10', `made-up-${i}`, 'guess')).status).toBe(401);
+    const refused = await login('203.0.113.10', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe('too_many_requests');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await login('203.0.113.11', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(200);
+  });
+
+  it('locks a client ID out only for the address that failed, so nobody can lock a service out from elsewhere', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('203.0.113.20', TEST_ADMIN.clientId, 'wrong')).status).toBe(401);
+    expect((await login('203.0.113.20', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(429);
+    expect((await login('203.0.113.21', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(200);
+  });
+
+  it('takes the address the trusted proxy saw, whatever the caller wrote before it', async () => {
+    for (let i = 0; i < 5; i++) expect((await login(`198.51.100.${i}, 203.0.113.30`, `made-up-${i}`, 'guess')).status).toBe(401);
+    expect((await login('198.51.100.99, 203.0.113.30', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(429);
+  });
+
+  it('costs an unknown client ID the same time as a wrong secret, so timing does not tell which exist', async () => {
+    const timed = async (address: string, clientId: string) => {
+      const started = performance.now();
+      expect((await login(address, clientId, 'wrong')).status).toBe(401);
+      return performance.now() - started;
+    };
+    const unknown: number[] = [];
+    const known: number[] = [];
+    // One attempt per address, alternating, so neither the limits nor a busy moment favour one side.
+    for (let i = 0; i < 6; i++) {
+      unknown.push(await timed(`192.0.2.${10 + i}`, `nobody-${i}`));
+      known.push(await timed(`192.0.2.${20 + i}`, TEST_ADMIN.clientId));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    // Without the dummy hash an unknown ID answers in a few ms, a wrong secret after a full scrypt.
+    expect(median(unknown) / median(known)).toBeGreaterThan(0.4);
+  });
+
+  it('records a forged, unreadable X-Forwarded-For as the proxy address, not as a 500', async () => {
+    const admin = await adminClient(broker);
+    const created = await admin.post('/v1/tenants', makeTenant(), { headers: { 'x-forwarded-for': `${'x'.repeat(100)}` } });
+    expect(created.status).toBe(201);
+    const rows = await database.query('SELECT caller_ip FROM audit_events WHERE tenant_id = $1', [created.body.id]);
+    expect(rows).toEqual([{ caller_ip: PROXY_ADDRESS }]);
+  });
+});
+
 function b64(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }

@@ -68,6 +68,12 @@ describe('configuration', () => {
     expect(config.isProduction).toBe(true);
   });
 
+  it('reads TRUST_PROXY as a boolean or as a list of proxies', () => {
+    expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadAppConfig({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,::1' }).http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5', '::1']);
+  });
+
   it('refuses a bootstrap secret with a control character, which could never log in', () => {
     expect(problemsOf({ BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: `${'x'.repeat(32)}\u0007` })).toEqual([
       expect.stringMatching(/^BOOTSTRAP_ADMIN_CLIENT_SECRET .*control characters/),
@@ -82,6 +88,8 @@ describe('configuration', () => {
     ['HTTP_BODY_LIMIT_BYTES', '10'],
     ['DATABASE_URL', 'not a url'],
     ['TRUST_PROXY', 'sometimes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['AUTH_LOGIN_ADDRESS_MAX_FAILURES', '0'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
   });

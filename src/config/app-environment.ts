@@ -3,6 +3,8 @@ import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
 import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
+import { IsTrustProxy, ToTrustProxy } from './trust-proxy';
+import type { TrustProxy } from './trust-proxy';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,9 +37,10 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   HTTP_BODY_LIMIT_BYTES = 64 * 1024;
 
-  @IsBoolean()
-  @ToBoolean()
-  TRUST_PROXY = false;
+  /** `true` trusts every hop (the address is whatever the client claims); a list trusts only those proxies. */
+  @IsTrustProxy()
+  @ToTrustProxy()
+  TRUST_PROXY: TrustProxy = false;
 
   @Max(300_000)
   @Min(0)
@@ -129,6 +132,13 @@ export class AppEnvironment implements CrossChecked {
   @IsInt()
   @ToInteger()
   AUTH_LOGIN_LOCKOUT_SECONDS = 300;
+
+  /** Failed logins from one caller address, whatever client IDs it tries, before it is refused. */
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  AUTH_LOGIN_ADDRESS_MAX_FAILURES = 30;
 
   @Matches(/^[\w.:@-]+$/, { message: 'BOOTSTRAP_ADMIN_CLIENT_ID may hold letters, digits and . _ : @ - only' })
   @MaxLength(128)

@@ -60,15 +60,17 @@ function redactIfSecret(name: string, value: unknown): unknown {
   return SECRET_VARIABLE.test(name) ? '[redacted]' : value;
 }
 
-/** `true`/`false`/`1`/`0`/`yes`/`no`; anything else is kept so that `@IsBoolean` reports it. */
+/** `true`/`false`/`1`/`0`/`yes`/`no` as a boolean; anything else undefined. */
+export function booleanOf(value: string): boolean | undefined {
+  const normalised = value.toLowerCase();
+  if (['true', '1', 'yes'].includes(normalised)) return true;
+  if (['false', '0', 'no'].includes(normalised)) return false;
+  return undefined;
+}
+
+/** A boolean (see booleanOf); anything else is kept so that `@IsBoolean` reports it. */
 export function ToBoolean(): PropertyDecorator {
-  return Transform(({ value }) => {
-    if (typeof value !== 'string') return value;
-    const normalised = value.toLowerCase();
-    if (['true', '1', 'yes'].includes(normalised)) return true;
-    if (['false', '0', 'no'].includes(normalised)) return false;
-    return value;
-  });
+  return Transform(({ value }) => (typeof value === 'string' ? (booleanOf(value) ?? value) : value));
 }
 
 /** Integers only: `3.5` or `12abc` stay strings so that `@IsInt` reports them. */
