@@ -8,7 +8,7 @@ import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
 import { dropListenConnections } from './support/notifications';
-import { ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
+import { freePort, ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
 
 const UNKNOWN_ID = '5d0c8f3e-1111-4222-8333-444455556666';
 
@@ -579,6 +579,48 @@ describe('failed logins, counted per caller address', () => {
     expect(created.status).toBe(201);
     const rows = await database.query('SELECT caller_ip FROM audit_events WHERE tenant_id = $1', [created.body.id]);
     expect(rows).toEqual([{ caller_ip: PROXY_ADDRESS }]);
+  });
+});
+
+describe('an identity provider whose keys cannot be fetched', () => {
+  let database: TestDatabase;
+  let broker: ServiceProcess;
+  const ISSUER = 'https://idp.down.example.test/';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // A port nobody listens on: every fetch of the key set is refused.
+    const closedPort = await freePort();
+    broker = await startBroker({
+      databaseUrl: database.url,
+      env: { AUTH_EXTERNAL_ISSUER: ISSUER, AUTH_EXTERNAL_JWKS_URL: `http://127.0.0.1:${closedPort}/jwks`, AUTH_EXTERNAL_AUDIENCE: 'broker-api' },
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  it('answers its tokens with 503 and Retry-After, logs a warning, and keeps serving the broker tokens', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ sub: 'some-app' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+      .setIssuer(ISSUER)
+      .setAudience('broker-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const api = new HttpClient(broker.url);
+    for (let i = 0; i < 2; i++) {
+      const response = await api.get('/v1/tenants', { token });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ statusCode: 503, code: 'identity_provider_unavailable' });
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    await broker.waitForLog(/cannot fetch the identity provider's signing keys/);
+    expect(broker.logs().match(/cannot fetch the identity provider's signing keys/g)).toHaveLength(1);
+    expect((await (await adminClient(broker)).get('/v1/tenants')).status).toBe(200);
   });
 });
 
