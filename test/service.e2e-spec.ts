@@ -1,9 +1,13 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { brokerToken } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
-import { startBroker, TEST_ADMIN } from './support/processes';
+import { freePort, startBroker, TEST_ADMIN } from './support/processes';
 
 describe('the service process', () => {
   let database: TestDatabase;
@@ -160,4 +164,67 @@ describe('the service process', () => {
       await broker.stop();
     }
   });
+
+  describe('on the embedded database', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'broker-embedded-'));
+    // Run as root, PostgreSQL runs as the postgres user and must be able to enter the folder.
+    chmodSync(dataDir, 0o755);
+    const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+    let embeddedPort: number;
+
+    beforeAll(async () => {
+      embeddedPort = await freePort();
+    });
+
+    afterAll(async () => {
+      // Should a test fail, do not leave its PostgreSQL behind.
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+      await until(async () => !(await accepts(embeddedPort)), 15_000).catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const start = (env: Record<string, string> = {}) =>
+      startBroker({ databaseUrl: '', env: { DATA_DIR: dataDir, EMBEDDED_DATABASE_PORT: String(embeddedPort), SHUTDOWN_GRACE_MS: '30000', ...env }, waitReady: false });
+
+    it('stops the embedded PostgreSQL when the HTTP port is taken', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const broker = await start({ PORT: String((taken.address() as { port: number }).port) });
+        expect(await broker.waitForExit()).toBe(1);
+        expect(broker.logs()).toMatch(/EADDRINUSE/);
+        expect(existsSync(pidFile)).toBe(false);
+        expect(await accepts(embeddedPort)).toBe(false);
+      } finally {
+        taken.close();
+      }
+    });
+
+    it('stops the embedded PostgreSQL when a signal arrives during start-up', async () => {
+      const broker = await start();
+      await broker.waitForLog(/using the embedded PostgreSQL/, 45_000);
+      expect(await broker.stop('SIGTERM')).toBe(0);
+      expect(broker.logs()).not.toMatch(/is listening/);
+      expect(existsSync(pidFile)).toBe(false);
+      expect(await accepts(embeddedPort)).toBe(false);
+    });
+  });
 });
+
+/** Whether something accepts TCP connections on the port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
