@@ -624,6 +624,71 @@ describe('an identity provider whose keys cannot be fetched', () => {
   });
 });
 
+describe('signing keys kept in the database', () => {
+  let database: TestDatabase;
+  let a: ServiceProcess;
+  let b: ServiceProcess;
+  // Unset: the first replica creates a key, sealed by the vault, and both share it.
+  const env = { AUTH_SIGNING_KEY: '' };
+  const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+  /** Flips one byte of a key's sealed private part, as disk or a careless hand might. */
+  const corrupt = (kid: string) =>
+    database.query('UPDATE signing_keys SET private_key = set_byte(private_key, 20, get_byte(private_key, 20) # 1) WHERE kid = $1', [kid]);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    a = await startBroker({ databaseUrl: database.url, env });
+    b = await startBroker({ databaseUrl: database.url, env });
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  it('rotates on one replica, and the other accepts tokens of the new key at once, even if it missed the notification', async () => {
+    const before = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: before })).status).toBe(200);
+
+    await dropListenConnections(database, [a, b]);
+    const rotated = await new HttpClient(a.url).withToken(before).post('/v1/admin/signing-keys/rotate');
+    expect(rotated.status).toBe(200);
+    const active = rotated.body.find((key: { active: boolean }) => key.active).kid;
+    expect(active).not.toBe(kidOf(before));
+
+    const after = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(kidOf(after)).toBe(active);
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: after })).status).toBe(200);
+    // The old key verifies until its tokens have expired.
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: before })).status).toBe(200);
+    const jwks = await new HttpClient(b.url).get('/.well-known/jwks.json');
+    expect(jwks.body.keys.map((key: { kid: string }) => key.kid).sort()).toEqual([active, kidOf(before)].sort());
+  });
+
+  it('starts without a retiring key that no longer opens, and refuses to start when the active one does not', async () => {
+    const keys = await database.query<{ kid: string; retired_at: Date | null }>('SELECT kid, retired_at FROM signing_keys');
+    const retiring = keys.find((key) => key.retired_at !== null)!.kid;
+    const active = keys.find((key) => key.retired_at === null)!.kid;
+    await Promise.all([a.stop(), b.stop()]);
+
+    await corrupt(retiring);
+    a = await startBroker({ databaseUrl: database.url, env });
+    expect(a.logLines().some((line) => line.level === 'error' && line.kid === retiring && /skipped a retiring signing key/.test(String(line.msg)))).toBe(true);
+    const token = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(kidOf(token)).toBe(active);
+    expect((await new HttpClient(a.url).get('/.well-known/jwks.json')).body.keys.map((key: { kid: string }) => key.kid)).toEqual([active]);
+    await a.stop();
+
+    await corrupt(active);
+    const refused = await startBroker({ databaseUrl: database.url, env, waitReady: false });
+    expect(await refused.waitForExit()).toBe(1);
+    expect(refused.logs()).toContain(`signing key ${active} failed its integrity check`);
+    // Put the byte back, so that afterAll stops brokers that could start.
+    await corrupt(active);
+    a = await startBroker({ databaseUrl: database.url, env });
+  });
+});
+
 function b64(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
