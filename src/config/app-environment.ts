@@ -348,13 +348,13 @@ export class AppEnvironment implements CrossChecked {
   private productionProblems(invalid: ReadonlySet<string>): string[] {
     if (this.NODE_ENV !== 'production') return [];
     const required: Array<[keyof AppEnvironment, string]> = [
-      ['DATABASE_URL', 'the embedded database is for development only'],
-      ['VAULT_KEYS', 'the master keys of the credential vault'],
-      ['AUDIT_FINGERPRINT_KEY', 'the same on every replica, to name tokens in the audit log'],
+      ['DATABASE_URL', 'its own PostgreSQL (the embedded database is for development only)'],
+      ['VAULT_KEYS', 'master keys for the credential vault'],
+      ['AUDIT_FINGERPRINT_KEY', 'it, the same on every replica, to name tokens in the audit log'],
     ];
     return required
       .filter(([name]) => this[name] === undefined && !invalid.has(name))
-      .map(([name, why]) => `${name} is not set: it is required when NODE_ENV=production (${why})`);
+      .map(([name, what]) => `${name} is not set: production needs ${what}`);
   }
 
   private vaultProblems(invalid: ReadonlySet<string>): string[] {
