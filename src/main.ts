@@ -22,9 +22,12 @@ async function main(): Promise<void> {
   let app: NestFastifyApplication | undefined;
   let stopping = false;
   const stopStarted = async () => {
-    await app?.close();
-    // Only now, with the pool closed, may the embedded database go.
-    await embedded?.stop();
+    try {
+      await app?.close();
+    } finally {
+      // Only now, with the pool closed (or past saving), may the embedded database go.
+      await embedded?.stop();
+    }
   };
   const unlessStopping = () => {
     if (stopping) throw new StartupCancelled('a signal arrived during start-up');
