@@ -26,6 +26,9 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bufferLogs: true,
+    // Nest would exit the process on a failed module (a migration, say); main.ts has to stop
+    // the embedded database first.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpExceptionFilter());

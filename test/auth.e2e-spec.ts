@@ -7,7 +7,8 @@ import { adminClient, brokerToken, createPrincipal } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
-import { ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
+import { dropListenConnections } from './support/notifications';
+import { freePort, ServiceProcess, startBroker, TEST_ADMIN, TEST_SIGNING_KEY } from './support/processes';
 
 const UNKNOWN_ID = '5d0c8f3e-1111-4222-8333-444455556666';
 
@@ -145,6 +146,13 @@ describe('callers: principals, tokens and the guard', () => {
       expect(shape(ungranted.body, tenantB)).toEqual(shape(missing.body, UNKNOWN_ID));
     });
 
+    it('lets a service read a granted tenant named in upper case', async () => {
+      const read = await service.client.get(`/v1/tenants/${tenantA.toUpperCase()}`);
+      expect(read.status).toBe(200);
+      expect(read.body.id).toBe(tenantA);
+      expect((await service.client.get(`/v1/tenants/${tenantB.toUpperCase()}`)).status).toBe(404);
+    });
+
     it('lists only granted tenants to a service, and grant changes apply at once', async () => {
       const before = await service.client.get('/v1/tenants?limit=200');
       expect(before.body.items.map((t: { id: string }) => t.id)).toEqual([tenantA]);
@@ -203,6 +211,25 @@ describe('callers: principals, tokens and the guard', () => {
       expect((await admin.get('/v1/principals?role=root')).status).toBe(400);
     });
 
+    it.each([
+      ['a NUL in the name', { name: 'worker\u0000', role: 'service' }, 'name'],
+      ['a lone surrogate in the name', { name: 'worker \ud83d', role: 'service' }, 'name'],
+      ['a NUL in the external subject', { name: 'worker', role: 'service', externalSubject: 'app\u0000' }, 'externalSubject'],
+      ['a lone surrogate in the external subject', { name: 'worker', role: 'service', externalSubject: '\udc00app' }, 'externalSubject'],
+      ['a control character in the external subject', { name: 'worker', role: 'service', externalSubject: 'app\u001b[31m' }, 'externalSubject'],
+    ])('refuses %s with 400 naming the field', async (_case, body, field) => {
+      const response = await admin.post('/v1/principals', body);
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([{ field, message: expect.stringMatching(/control characters or unpaired surrogates/) }]);
+    });
+
+    it('refuses a NUL in a new name with 400 naming it', async () => {
+      const principal = (await admin.post('/v1/principals', { name: 'to rename', role: 'service' })).body;
+      const response = await admin.patch(`/v1/principals/${principal.id}`, { name: 'renamed\u0000' });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0].field).toBe('name');
+    });
+
     it('rotates a secret: the old secret and its tokens stop working, the new one works', async () => {
       const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
       const rotated = await admin.post(`/v1/principals/${principal.id}/secret`);
@@ -222,6 +249,17 @@ describe('callers: principals, tokens and the guard', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.message).toMatch(/disabled/);
       expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+    });
+
+    it('refuses a principal at once on the replica that disabled it, without waiting for its own notification', async () => {
+      const principal = await createPrincipal(broker, admin, { tenantGrants: ['*'] });
+      // Until the broker reconnects (a second), no notification reaches it.
+      await dropListenConnections(database, [broker]);
+      expect((await principal.client.get('/v1/tenants')).status).toBe(200);
+      await admin.patch(`/v1/principals/${principal.id}`, { enabled: false });
+      expect((await principal.client.get('/v1/tenants')).status).toBe(401);
       await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
       expect((await principal.client.get('/v1/tenants')).status).toBe(200);
     });
@@ -277,6 +315,18 @@ describe('callers: principals, tokens and the guard', () => {
       const response = await tokenRequest(broker, fields as Record<string, string>);
       expect(response.status).toBe(status);
       expect(response.body).toEqual({ error, error_description: expect.any(String) });
+    });
+
+    it.each([
+      ['a NUL in a form client_id', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: '\u0000', client_secret: 'x' }), /client_id/],
+      ['a NUL in a form client_secret', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: 'x\u0000' }), /client_secret/],
+      ['a lone surrogate in a JSON client_id', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a\ud800', client_secret: 'x' }), /client_id/],
+      ['a lone surrogate in a JSON client_secret', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a', client_secret: '\udfffx' }), /client_secret/],
+      ['a NUL in HTTP Basic', () => tokenRequest(broker, { grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from('%00:x').toString('base64')}` }), /client_id/],
+    ])('answers %s with 400 invalid_request naming the field', async (_case, send, field) => {
+      const response = await send();
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(field) });
     });
 
     it('answers malformed JSON in RFC 6749 form', async () => {
@@ -460,6 +510,182 @@ describe('callers across replicas, bootstrap and an external identity provider',
       const response = await admin.post('/v1/principals', { name: 'dup', role: 'service', externalSubject: 'erp-connector-app' });
       expect(response.status).toBe(409);
     });
+  });
+});
+
+describe('failed logins, counted per caller address', () => {
+  let database: TestDatabase;
+  let broker: ServiceProcess;
+  const PROXY_ADDRESS = '127.0.0.1';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // The test plays the load balancer: it connects from 127.0.0.1 and names the caller.
+    broker = await startBroker({
+      databaseUrl: database.url,
+      env: { TRUST_PROXY: PROXY_ADDRESS, AUTH_LOGIN_ADDRESS_MAX_FAILURES: '5', AUTH_LOGIN_MAX_FAILURES: '3', AUTH_LOGIN_SLOWDOWN_AFTER: '3' },
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  const login = (forwardedFor: string, clientId: string, clientSecret: string) =>
+    tokenRequest(broker, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }, { 'x-forwarded-for': forwardedFor });
+
+  it('refuses an address that tried too many client IDs, known or not, with 429 and Retry-After, and no other address', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('203.0.113.10', `made-up-${i}`, 'guess')).status).toBe(401);
+    const refused = await login('203.0.113.10', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe('too_many_requests');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await login('203.0.113.11', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(200);
+  });
+
+  it('locks a client ID out only for the address that failed, so nobody can lock a service out from elsewhere', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('203.0.113.20', TEST_ADMIN.clientId, 'wrong')).status).toBe(401);
+    expect((await login('203.0.113.20', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(429);
+    expect((await login('203.0.113.21', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(200);
+  });
+
+  it('takes the address the trusted proxy saw, whatever the caller wrote before it', async () => {
+    for (let i = 0; i < 5; i++) expect((await login(`198.51.100.${i}, 203.0.113.30`, `made-up-${i}`, 'guess')).status).toBe(401);
+    expect((await login('198.51.100.99, 203.0.113.30', TEST_ADMIN.clientId, TEST_ADMIN.clientSecret)).status).toBe(429);
+  });
+
+  it('costs an unknown client ID the same time as a wrong secret, so timing does not tell which exist', async () => {
+    const timed = async (address: string, clientId: string) => {
+      const started = performance.now();
+      expect((await login(address, clientId, 'wrong')).status).toBe(401);
+      return performance.now() - started;
+    };
+    const unknown: number[] = [];
+    const known: number[] = [];
+    // One attempt per address, alternating, so neither the limits nor a busy moment favour one side.
+    for (let i = 0; i < 6; i++) {
+      unknown.push(await timed(`192.0.2.${10 + i}`, `nobody-${i}`));
+      known.push(await timed(`192.0.2.${20 + i}`, TEST_ADMIN.clientId));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    // Without the dummy hash an unknown ID answers in a few ms, a wrong secret after a full scrypt.
+    expect(median(unknown) / median(known)).toBeGreaterThan(0.4);
+  });
+
+  it('records a forged, unreadable X-Forwarded-For as the proxy address, not as a 500', async () => {
+    const admin = await adminClient(broker);
+    const created = await admin.post('/v1/tenants', makeTenant(), { headers: { 'x-forwarded-for': `${'x'.repeat(100)}` } });
+    expect(created.status).toBe(201);
+    const rows = await database.query('SELECT caller_ip FROM audit_events WHERE tenant_id = $1', [created.body.id]);
+    expect(rows).toEqual([{ caller_ip: PROXY_ADDRESS }]);
+  });
+});
+
+describe('an identity provider whose keys cannot be fetched', () => {
+  let database: TestDatabase;
+  let broker: ServiceProcess;
+  const ISSUER = 'https://idp.down.example.test/';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // A port nobody listens on: every fetch of the key set is refused.
+    const closedPort = await freePort();
+    broker = await startBroker({
+      databaseUrl: database.url,
+      env: { AUTH_EXTERNAL_ISSUER: ISSUER, AUTH_EXTERNAL_JWKS_URL: `http://127.0.0.1:${closedPort}/jwks`, AUTH_EXTERNAL_AUDIENCE: 'broker-api' },
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  it('answers its tokens with 503 and Retry-After, logs a warning, and keeps serving the broker tokens', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ sub: 'some-app' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+      .setIssuer(ISSUER)
+      .setAudience('broker-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const api = new HttpClient(broker.url);
+    for (let i = 0; i < 2; i++) {
+      const response = await api.get('/v1/tenants', { token });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ statusCode: 503, code: 'identity_provider_unavailable' });
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    await broker.waitForLog(/cannot fetch the identity provider's signing keys/);
+    expect(broker.logs().match(/cannot fetch the identity provider's signing keys/g)).toHaveLength(1);
+    expect((await (await adminClient(broker)).get('/v1/tenants')).status).toBe(200);
+  });
+});
+
+describe('signing keys kept in the database', () => {
+  let database: TestDatabase;
+  let a: ServiceProcess;
+  let b: ServiceProcess;
+  // Unset: the first replica creates a key, sealed by the vault, and both share it.
+  const env = { AUTH_SIGNING_KEY: '' };
+  const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+  /** Flips one byte of a key's sealed private part, as disk or a careless hand might. */
+  const corrupt = (kid: string) =>
+    database.query('UPDATE signing_keys SET private_key = set_byte(private_key, 20, get_byte(private_key, 20) # 1) WHERE kid = $1', [kid]);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    a = await startBroker({ databaseUrl: database.url, env });
+    b = await startBroker({ databaseUrl: database.url, env });
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  it('rotates on one replica, and the other accepts tokens of the new key at once, even if it missed the notification', async () => {
+    const before = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: before })).status).toBe(200);
+
+    await dropListenConnections(database, [a, b]);
+    const rotated = await new HttpClient(a.url).withToken(before).post('/v1/admin/signing-keys/rotate');
+    expect(rotated.status).toBe(200);
+    const active = rotated.body.find((key: { active: boolean }) => key.active).kid;
+    expect(active).not.toBe(kidOf(before));
+
+    const after = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(kidOf(after)).toBe(active);
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: after })).status).toBe(200);
+    // The old key verifies until its tokens have expired.
+    expect((await new HttpClient(b.url).get('/v1/tenants', { token: before })).status).toBe(200);
+    const jwks = await new HttpClient(b.url).get('/.well-known/jwks.json');
+    expect(jwks.body.keys.map((key: { kid: string }) => key.kid).sort()).toEqual([active, kidOf(before)].sort());
+  });
+
+  it('starts without a retiring key that no longer opens, and refuses to start when the active one does not', async () => {
+    const keys = await database.query<{ kid: string; retired_at: Date | null }>('SELECT kid, retired_at FROM signing_keys');
+    const retiring = keys.find((key) => key.retired_at !== null)!.kid;
+    const active = keys.find((key) => key.retired_at === null)!.kid;
+    await Promise.all([a.stop(), b.stop()]);
+
+    await corrupt(retiring);
+    a = await startBroker({ databaseUrl: database.url, env });
+    expect(a.logLines().some((line) => line.level === 'error' && line.kid === retiring && /skipped a retiring signing key/.test(String(line.msg)))).toBe(true);
+    const token = await brokerToken(a, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    expect(kidOf(token)).toBe(active);
+    expect((await new HttpClient(a.url).get('/.well-known/jwks.json')).body.keys.map((key: { kid: string }) => key.kid)).toEqual([active]);
+    await a.stop();
+
+    await corrupt(active);
+    const refused = await startBroker({ databaseUrl: database.url, env, waitReady: false });
+    expect(await refused.waitForExit()).toBe(1);
+    expect(refused.logs()).toContain(`signing key ${active} failed its integrity check`);
+    // Put the byte back, so that afterAll stops brokers that could start.
+    await corrupt(active);
+    a = await startBroker({ databaseUrl: database.url, env });
   });
 });
 

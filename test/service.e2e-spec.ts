@@ -1,9 +1,13 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { brokerToken } from './support/auth';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
-import { startBroker, TEST_ADMIN } from './support/processes';
+import { freePort, startBroker, TEST_ADMIN } from './support/processes';
 
 describe('the service process', () => {
   let database: TestDatabase;
@@ -112,7 +116,40 @@ describe('the service process', () => {
   it('refuses the embedded database in production', async () => {
     const broker = await startBroker({ databaseUrl: '', env: { NODE_ENV: 'production' }, waitReady: false });
     expect(await broker.waitForExit()).toBe(1);
-    expect(broker.logs()).toMatch(/DATABASE_URL is required when NODE_ENV=production/);
+    expect(broker.logs()).toMatch(/DATABASE_URL is not set: production needs its own PostgreSQL/);
+  });
+
+  it('in production, names every missing requirement and every malformed variable in one message', async () => {
+    const broker = await startBroker({
+      databaseUrl: '',
+      env: { NODE_ENV: 'production', VAULT_KEYS: '', AUDIT_FINGERPRINT_KEY: '', BOOTSTRAP_ADMIN_CLIENT_SECRET: '', PORT: 'many' },
+      waitReady: false,
+    });
+    expect(await broker.waitForExit()).toBe(1);
+    const problems = broker.logs().split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems.map((line) => line.slice(4).split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
+  });
+
+  it('answers a value PostgreSQL cannot read with a 400, never a 500, and keeps the value out of the log', async () => {
+    const broker = await startBroker({ databaseUrl: database.url });
+    try {
+      const admin = new HttpClient(broker.url).withToken(await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret));
+      // A sequence number past bigint: the audit log's cursor check lets it through today, so the
+      // global backstop answers. Once it is refused there (400 naming cursor), this only shows
+      // that no 500 escapes; postgres-errors.spec.ts keeps covering what counts as a data exception.
+      const cursor = Buffer.from(JSON.stringify({ seq: '9999999999999999999' })).toString('base64url');
+      const response = await admin.get(`/v1/audit-events?cursor=${cursor}`);
+      expect(response.status).toBe(400);
+      expect(['invalid_input', 'validation_failed']).toContain(response.body.code);
+      if (response.body.code === 'invalid_input') {
+        await broker.waitForLog(/a data exception escaped validation/);
+        const warning = broker.logLines().find((line) => line.msg === 'a data exception escaped validation');
+        expect(warning).toMatchObject({ level: 'warn', sqlState: '22003' });
+      }
+      expect(broker.logs()).not.toContain('9999999999999999999');
+    } finally {
+      await broker.stop();
+    }
   });
 
   it('writes JSON logs with credentials redacted', async () => {
@@ -127,4 +164,67 @@ describe('the service process', () => {
       await broker.stop();
     }
   });
+
+  describe('on the embedded database', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'broker-embedded-'));
+    // Run as root, PostgreSQL runs as the postgres user and must be able to enter the folder.
+    chmodSync(dataDir, 0o755);
+    const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+    let embeddedPort: number;
+
+    beforeAll(async () => {
+      embeddedPort = await freePort();
+    });
+
+    afterAll(async () => {
+      // Should a test fail, do not leave its PostgreSQL behind.
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+      await until(async () => !(await accepts(embeddedPort)), 15_000).catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const start = (env: Record<string, string> = {}) =>
+      startBroker({ databaseUrl: '', env: { DATA_DIR: dataDir, EMBEDDED_DATABASE_PORT: String(embeddedPort), SHUTDOWN_GRACE_MS: '30000', ...env }, waitReady: false });
+
+    it('stops the embedded PostgreSQL when the HTTP port is taken', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const broker = await start({ PORT: String((taken.address() as { port: number }).port) });
+        expect(await broker.waitForExit()).toBe(1);
+        expect(broker.logs()).toMatch(/EADDRINUSE/);
+        expect(existsSync(pidFile)).toBe(false);
+        expect(await accepts(embeddedPort)).toBe(false);
+      } finally {
+        taken.close();
+      }
+    });
+
+    it('stops the embedded PostgreSQL when a signal arrives during start-up', async () => {
+      const broker = await start();
+      await broker.waitForLog(/using the embedded PostgreSQL/, 45_000);
+      expect(await broker.stop('SIGTERM')).toBe(0);
+      expect(broker.logs()).not.toMatch(/is listening/);
+      expect(existsSync(pidFile)).toBe(false);
+      expect(await accepts(embeddedPort)).toBe(false);
+    });
+  });
 });
+
+/** Whether something accepts TCP connections on the port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -77,6 +77,10 @@ describe('tenants API', () => {
       ['an unknown environment', { environment: 'staging' }, 'environment', /sandbox, production/],
       ['an empty name', { name: '   ' }, 'name', /empty/],
       ['a name over 200 characters', { name: 'x'.repeat(201) }, 'name', /200/],
+      ['a name with a NUL', { name: 'Acme\u0000 Sdn Bhd' }, 'name', /control characters/],
+      ['a name with a newline', { name: 'Acme\nSdn Bhd' }, 'name', /control characters/],
+      ['a name with a lone surrogate', { name: 'Acme \ud800 Sdn Bhd' }, 'name', /unpaired surrogates/],
+      ['a name that is not a string', { name: 42 }, 'name', /string/],
       ['a missing name', { name: undefined }, 'name', /required/],
       ['an unknown field', { color: 'red' }, 'color', /not a known field/],
     ])('refuses %s with 400 naming the field', async (_case, override, field, message) => {
@@ -189,7 +193,55 @@ describe('tenants API', () => {
     });
   });
 
+  describe('cursors that decode but are not cursors', () => {
+    const id = '5d0c8f3e-1111-4222-8333-444455556666';
+    const at = '2024-05-01T10:00:00.000Z';
+    const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+    it.each([
+      ['a number for a date', { createdAt: '1', id }],
+      ['a date without a time', { createdAt: '2024-05-01', id }],
+      ['a day that does not exist', { createdAt: '2024-02-30T00:00:00.000Z', id }],
+      ['year 0', { createdAt: '0000-01-01T00:00:00.000Z', id }],
+      ['a NUL in the date', { createdAt: `${at}\u0000`, id }],
+      ['dashes for an id', { createdAt: at, id: '-'.repeat(36) }],
+      ['36 hex digits for an id', { createdAt: at, id: 'a'.repeat(36) }],
+      ['a number for an id', { createdAt: at, id: 7 }],
+      ['an array', [at, id]],
+    ])('answers a cursor with %s with 400 naming cursor on every list ordered by creation', async (_case, key) => {
+      for (const path of ['/v1/tenants', '/v1/principals', '/v1/credentials']) {
+        const response = await api.get(`${path}?cursor=${cursorOf(key)}`);
+        expect({ path, status: response.status }).toEqual({ path, status: 400 });
+        expect(response.body.errors).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+      }
+    });
+
+    it('still takes the cursors it hands out', async () => {
+      const page = await api.get('/v1/tenants?limit=1');
+      expect(page.body.nextCursor).toEqual(expect.any(String));
+      expect((await api.get(`/v1/tenants?limit=1&cursor=${page.body.nextCursor}`)).status).toBe(200);
+    });
+  });
+
   describe('GET, PATCH and DELETE /v1/tenants/:id', () => {
+    it('takes an id in upper case as the same tenant', async () => {
+      const tenant = (await api.post('/v1/tenants', makeTenant())).body;
+      const read = await api.get(`/v1/tenants/${tenant.id.toUpperCase()}`);
+      expect(read.status).toBe(200);
+      expect(read.body.id).toBe(tenant.id);
+      const renamed = await api.patch(`/v1/tenants/${tenant.id.toUpperCase()}`, { name: 'Renamed in capitals' });
+      expect(renamed.body).toMatchObject({ id: tenant.id, name: 'Renamed in capitals' });
+    });
+
+    it.each(['5d0c8f3e11114222833344445555666600000', '{5d0c8f3e-1111-4222-8333-444455556666}', '5d0c8f3e-1111-4222-8333-44445555666g', '%00'])(
+      'answers the id %s with 400 naming id',
+      async (id) => {
+        const response = await api.get(`/v1/tenants/${id}`);
+        expect(response.status).toBe(400);
+        expect(response.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+      },
+    );
+
     it('reads a tenant, and answers 404 for an unknown id and 400 for a non-uuid', async () => {
       const tenant = (await api.post('/v1/tenants', makeTenant())).body;
       expect((await api.get(`/v1/tenants/${tenant.id}`)).body).toEqual(tenant);
@@ -214,6 +266,8 @@ describe('tenants API', () => {
 
     it.each([
       [{ name: null }, 'name'],
+      [{ name: 'Renamed\u0000' }, 'name'],
+      [{ name: '\udfff' }, 'name'],
       [{ status: 'deleted' }, 'status'],
       [{ tin: 'C1234567890' }, 'tin'],
       [{ environment: 'production' }, 'environment'],

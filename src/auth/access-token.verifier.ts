@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { isPlainText, isUuid } from '../common/formats';
 import { AppConfig } from '../config/app-config';
 import { AuthError } from './auth.errors';
 import { SigningKeys } from './signing-keys';
@@ -13,6 +14,10 @@ export type VerifiedToken =
 /** Asymmetric algorithms only: an HMAC token could be forged by anyone holding the public key. */
 const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const VERIFIED_CACHE_SIZE = 10_000;
+/** jose waits this long before it fetches the identity provider's keys again. */
+const JWKS_COOLDOWN_MS = 30_000;
+/** What the key set says about the token itself; any other failure means the keys could not be had. */
+const TOKEN_KEY_ERRORS = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported];
 
 /**
  * Verifies bearer tokens: the broker's own (ES256, its key set) and, when configured, those of
@@ -26,6 +31,7 @@ export class AccessTokenVerifier {
   private readonly verified = new Map<string, VerifiedToken>();
   private readonly brokerKeys: JWTVerifyGetKey;
   private readonly externalKeys?: JWTVerifyGetKey;
+  private lastUnavailableWarning = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -34,11 +40,20 @@ export class AccessTokenVerifier {
     // Resolved per call: the keys are loaded in SigningKeys.onModuleInit and change on rotation.
     this.brokerKeys = (header, token) => signingKeys.verificationKeys()(header, token);
     if (config.auth.external) {
-      this.externalKeys = createRemoteJWKSet(new URL(config.auth.external.jwksUrl), {
-        cooldownDuration: 30_000,
+      const remote = createRemoteJWKSet(new URL(config.auth.external.jwksUrl), {
+        cooldownDuration: JWKS_COOLDOWN_MS,
         cacheMaxAge: 10 * 60_000,
         timeoutDuration: 5_000,
       });
+      this.externalKeys = async (header, token) => {
+        try {
+          return await remote(header, token);
+        } catch (error) {
+          if (TOKEN_KEY_ERRORS.some((type) => error instanceof type)) throw error;
+          this.warnUnavailable(error);
+          throw AuthError.identityProviderUnavailable(JWKS_COOLDOWN_MS / 1000);
+        }
+      };
     }
   }
 
@@ -74,7 +89,7 @@ export class AccessTokenVerifier {
         audience: this.config.auth.audience,
         algorithms: ['ES256'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
+      if (!isUuid(payload.sub) || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
       return { kind: 'broker', principalId: payload.sub, secretVersion: payload.sv, expiresAtMs: payload.exp! * 1000 };
     }
     if (external && this.externalKeys && issuer === external.issuer) {
@@ -87,6 +102,8 @@ export class AccessTokenVerifier {
       if (typeof subject !== 'string' || subject === '') {
         throw AuthError.invalidToken(`token has no ${external.principalClaim} claim`);
       }
+      // It is looked up in PostgreSQL, which refuses NUL in text; no principal has such a subject.
+      if (!isPlainText(subject)) throw AuthError.invalidToken('unknown principal');
       return { kind: 'external', subject, expiresAtMs: payload.exp! * 1000 };
     }
     throw AuthError.invalidToken('unknown issuer');
@@ -108,5 +125,16 @@ export class AccessTokenVerifier {
       }
       throw error;
     }
+  }
+
+  /** Once per cooldown at most: while the identity provider is down, every request would say it. */
+  private warnUnavailable(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastUnavailableWarning < JWKS_COOLDOWN_MS) return;
+    this.lastUnavailableWarning = now;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const url = new URL(this.config.auth.external!.jwksUrl);
+    // Origin and path only: a URL may carry credentials.
+    this.logger.warn({ jwks: `${url.origin}${url.pathname}`, reason }, "cannot fetch the identity provider's signing keys; answering 503");
   }
 }

@@ -3,7 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthTokenService, IssuedAccessToken } from './auth-token.service';
-import { Public } from './decorators';
+import { callerAddressOf, Public } from './decorators';
 import { SigningKeys } from './signing-keys';
 import { AccessTokenDto, TokenRequestDto } from './dto/token-request.dto';
 import { parseTokenRequest } from './token-request';
@@ -33,7 +33,7 @@ export class AuthTokenController {
     const issued = await this.tokens.issue(parseTokenRequest(body, authorization), {
       type: 'anonymous',
       requestId: request.id,
-      callerIp: request.ip,
+      callerIp: callerAddressOf(request),
     });
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return issued;

@@ -3,10 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
+import { truncate } from '../common/formats';
 import { OAuthError } from '../common/oauth.error';
 import { AppConfig } from '../config/app-config';
 import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from './client-secret';
-import { LoginThrottle } from './login-throttle';
+import { FailedLoginLimits } from './login-throttle';
 import { Principal } from './principal.entity';
 import { SigningKeys } from './signing-keys';
 import type { ClientCredentials } from './token-request';
@@ -20,7 +21,7 @@ export interface IssuedAccessToken {
 /** The broker's own client-credentials grant: a principal's ID and secret for a short-lived JWT. */
 @Injectable()
 export class AuthTokenService {
-  private readonly throttle: LoginThrottle;
+  private readonly failedLogins: FailedLoginLimits;
 
   constructor(
     @InjectRepository(Principal) private readonly principals: Repository<Principal>,
@@ -28,19 +29,21 @@ export class AuthTokenService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {
-    this.throttle = new LoginThrottle({
+    this.failedLogins = new FailedLoginLimits({
       slowdownAfter: config.auth.login.slowdownAfter,
       maxFailures: config.auth.login.maxFailures,
+      maxFailuresPerAddress: config.auth.login.maxFailuresPerAddress,
       lockoutMs: config.auth.login.lockoutSeconds * 1000,
     });
   }
 
   /** `caller`: the anonymous request context; the principal becomes the actor once known. */
   async issue(credentials: ClientCredentials, caller: Extract<Actor, { type: 'anonymous' }>): Promise<IssuedAccessToken> {
-    const verdict = this.throttle.check(credentials.clientId);
+    const address = caller.callerIp ?? 'unknown';
+    const verdict = this.failedLogins.check(address, credentials.clientId);
     if (!verdict.allowed) {
       await this.recordRefusal(caller, credentials.clientId, 'locked out after repeated failures');
-      throw new OAuthError('too_many_requests', 'Too many failed attempts for this client; retry later', verdict.retryAfterSeconds);
+      throw new OAuthError('too_many_requests', 'Too many failed attempts; retry later', verdict.retryAfterSeconds);
     }
     if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
 
@@ -48,12 +51,12 @@ export class AuthTokenService {
     // The hash is checked even for an unknown client ID, so timing does not tell which exist.
     const secretMatches = await verifyClientSecret(credentials.clientSecret, principal?.secretHash ?? UNKNOWN_CLIENT_HASH);
     if (!principal || !secretMatches || !principal.enabled) {
-      this.throttle.recordFailure(credentials.clientId);
+      this.failedLogins.recordFailure(address, credentials.clientId);
       const reason = !principal ? 'unknown client ID' : !secretMatches ? 'wrong secret' : 'principal disabled';
       await this.recordRefusal(caller, credentials.clientId, reason);
       throw new OAuthError('invalid_client', 'Client authentication failed');
     }
-    this.throttle.recordSuccess(credentials.clientId);
+    this.failedLogins.recordSuccess(address, credentials.clientId);
     const ttl = this.config.auth.tokenTtlSeconds;
     const accessToken = await this.signingKeys.sign({ role: principal.role, sv: principal.secretVersion }, principal.id, ttl);
     await this.audit.recordCommitted({
@@ -67,6 +70,6 @@ export class AuthTokenService {
 
   private async recordRefusal(caller: Actor, clientId: string, reason: string): Promise<void> {
     // The attempted client ID is recorded: it is an identifier, not a secret.
-    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: clientId.slice(0, 128), reason, route: '/v1/auth/token' } });
+    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: truncate(clientId, 128), reason, route: '/v1/auth/token' } });
   }
 }

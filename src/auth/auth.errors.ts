@@ -9,6 +9,7 @@ export enum AuthErrorCode {
   LastAdmin = 'principal_last_admin',
   UnknownTenantGrant = 'principal_unknown_tenant',
   SigningKeyConfigured = 'signing_key_configured',
+  IdentityProviderUnavailable = 'identity_provider_unavailable',
 }
 
 const KIND: Record<AuthErrorCode, ErrorKind> = {
@@ -20,13 +21,14 @@ const KIND: Record<AuthErrorCode, ErrorKind> = {
   [AuthErrorCode.LastAdmin]: 'conflict',
   [AuthErrorCode.UnknownTenantGrant]: 'invalid',
   [AuthErrorCode.SigningKeyConfigured]: 'conflict',
+  [AuthErrorCode.IdentityProviderUnavailable]: 'unavailable',
 };
 
 const REALM = 'myinvois-broker';
 
 export class AuthError extends DomainError {
-  constructor(code: AuthErrorCode, message: string, details?: Record<string, unknown>, headers?: Record<string, string>) {
-    super(code, KIND[code], message, details, undefined, headers);
+  constructor(code: AuthErrorCode, message: string, details?: Record<string, unknown>, headers?: Record<string, string>, retryAfterSeconds?: number) {
+    super(code, KIND[code], message, details, retryAfterSeconds, headers);
   }
 
   static missingToken(): AuthError {
@@ -40,6 +42,20 @@ export class AuthError extends DomainError {
     return new AuthError(AuthErrorCode.InvalidToken, `The bearer token is not accepted: ${reason}`, undefined, {
       'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${reason}"`,
     });
+  }
+
+  /**
+   * The token may well be valid, but the keys to check it cannot be fetched: a 503 to retry,
+   * not a 401 that would send the caller to its identity provider for a token just as good.
+   */
+  static identityProviderUnavailable(retryAfterSeconds: number): AuthError {
+    return new AuthError(
+      AuthErrorCode.IdentityProviderUnavailable,
+      "The identity provider's signing keys cannot be fetched to verify the bearer token; retry later",
+      undefined,
+      undefined,
+      retryAfterSeconds,
+    );
   }
 
   static forbidden(message: string): AuthError {

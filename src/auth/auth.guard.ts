@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
+import { isUuid } from '../common/formats';
 import { TenantError } from '../tenants/tenant.errors';
 import { AuthError } from './auth.errors';
 import { Authenticator } from './authenticator';
@@ -11,7 +12,6 @@ import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from './decorators';
 import type { Role } from './principal.entity';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Global guard: every route needs a valid bearer token unless marked @Public; routes are
@@ -51,9 +51,9 @@ export class AuthGuard implements CanActivate {
     const tenantParam = this.reflector.getAllAndOverride<string>(TENANT_PARAM, targets);
     const tenantId = tenantParam ? (request.params as Record<string, string>)[tenantParam] : undefined;
     // A malformed id is left to the route's validation (400); a well-formed one not granted is 404.
-    if (tenantId && UUID.test(tenantId) && !mayAccessTenant(caller, tenantId)) {
+    if (isUuid(tenantId) && !mayAccessTenant(caller, tenantId)) {
       // Exactly the error of a tenant that does not exist, so other tenants' ids cannot be probed.
-      throw TenantError.notFound(tenantId);
+      throw TenantError.notFound(tenantId.toLowerCase());
     }
     return true;
   }
@@ -65,7 +65,7 @@ export class AuthGuard implements CanActivate {
       actor: actorOf(request),
       action: 'auth.denied',
       outcome: 'denied',
-      tenantId: tenantParam ? (Object.values(tenantParam).find((value) => UUID.test(value)) ?? null) : null,
+      tenantId: tenantParam ? (Object.values(tenantParam).find(isUuid)?.toLowerCase() ?? null) : null,
       details: { code: error.code, reason: error.message, method: request.method, route: request.routeOptions?.url ?? request.url.split('?')[0] },
     });
   }

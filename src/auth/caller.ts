@@ -9,9 +9,9 @@ export interface Caller {
   readonly tenantIds: ReadonlySet<string>;
 }
 
-/** Admins act on every tenant; a service only on the tenants it was granted. */
+/** Admins act on every tenant; a service only on the tenants it was granted (stored lower-case). */
 export function mayAccessTenant(caller: Caller, tenantId: string): boolean {
-  return caller.role === 'admin' || caller.allTenants || caller.tenantIds.has(tenantId);
+  return caller.role === 'admin' || caller.allTenants || caller.tenantIds.has(tenantId.toLowerCase());
 }
 
 /** For list queries: undefined means "no restriction". */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/actor';
@@ -38,7 +39,17 @@ export const CurrentActor = createParamDecorator((_data: unknown, context: Execu
 
 export function actorOf(request: FastifyRequest): Actor {
   const caller = request.caller;
+  const callerIp = callerAddressOf(request);
   return caller
-    ? { type: 'principal', id: caller.principalId, name: caller.name, requestId: request.id, callerIp: request.ip }
-    : { type: 'anonymous', requestId: request.id, callerIp: request.ip };
+    ? { type: 'principal', id: caller.principalId, name: caller.name, requestId: request.id, callerIp }
+    : { type: 'anonymous', requestId: request.id, callerIp };
+}
+
+/**
+ * The caller's address. With TRUST_PROXY, X-Forwarded-For names it; what is there but is no
+ * plain IP address (a forged header, a zone id) falls back to the connection's peer rather
+ * than reach the audit log and the login limits.
+ */
+export function callerAddressOf(request: FastifyRequest): string | undefined {
+  return isIP(request.ip) && !request.ip.includes('%') ? request.ip : request.socket?.remoteAddress;
 }

@@ -1,7 +1,7 @@
 /**
- * Slows, then refuses, repeated failed logins for one client ID (whether or not it exists,
- * so the answer reveals nothing). Kept per replica in memory: a guess rate is bounded by
- * replicas × limit, which is still far below what a 256-bit secret would need.
+ * Slows, then refuses, repeated failed logins for one key (a client ID, whether or not it
+ * exists, so the answer reveals nothing; or a caller address). Kept per replica in memory: a
+ * guess rate is bounded by replicas × limit, far below what a 256-bit secret would need.
  */
 export interface LoginThrottleOptions {
   /** Failures after which each further attempt is delayed. */
@@ -11,7 +11,7 @@ export interface LoginThrottleOptions {
   lockoutMs: number;
   /** Failures older than this are forgotten. */
   windowMs?: number;
-  /** Upper bound on tracked client IDs, so a flood of random IDs cannot exhaust memory. */
+  /** Upper bound on tracked keys, so a flood of random client IDs cannot exhaust memory. */
   maxTracked?: number;
   now?: () => number;
 }
@@ -82,4 +82,52 @@ export class LoginThrottle {
       this.failures.delete(oldest);
     }
   }
+}
+
+export interface FailedLoginLimitsOptions {
+  /** Per client ID and caller address: delay after this many failures ... */
+  slowdownAfter: number;
+  /** ... and refuse after this many. */
+  maxFailures: number;
+  /** Per caller address, whatever client IDs it tries (known or not): refuse after this many. */
+  maxFailuresPerAddress: number;
+  lockoutMs: number;
+  now?: () => number;
+}
+
+/**
+ * The limits on guessing secrets at /v1/auth/token, checked before a secret is hashed (a hash
+ * costs one scrypt on the small libuv pool). A client ID is counted per caller address, so that
+ * nobody can lock a service out from elsewhere; the address is also counted on its own, so that
+ * trying random client IDs does not escape the count. In memory per replica.
+ */
+export class FailedLoginLimits {
+  private readonly byClient: LoginThrottle;
+  private readonly byAddress: LoginThrottle;
+
+  constructor(options: FailedLoginLimitsOptions) {
+    const { slowdownAfter, maxFailures, maxFailuresPerAddress, lockoutMs, now } = options;
+    this.byClient = new LoginThrottle({ slowdownAfter, maxFailures, lockoutMs, now });
+    // An address is refused outright at its limit, never only slowed.
+    this.byAddress = new LoginThrottle({ slowdownAfter: maxFailuresPerAddress, maxFailures: maxFailuresPerAddress, lockoutMs, now });
+  }
+
+  check(address: string, clientId: string): LoginAttemptVerdict {
+    const verdict = this.byAddress.check(address);
+    return verdict.allowed ? this.byClient.check(clientKey(address, clientId)) : verdict;
+  }
+
+  recordFailure(address: string, clientId: string): void {
+    this.byAddress.recordFailure(address);
+    this.byClient.recordFailure(clientKey(address, clientId));
+  }
+
+  /** Forgets the client ID's failures; the address keeps its count, so a valid login cannot launder guesses. */
+  recordSuccess(address: string, clientId: string): void {
+    this.byClient.recordSuccess(clientKey(address, clientId));
+  }
+}
+
+function clientKey(address: string, clientId: string): string {
+  return `${address} ${clientId}`;
 }

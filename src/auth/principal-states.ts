@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from '../database/database-notifications';
+import { NotifiedCache } from '../database/notified-cache';
 import { Principal, Role } from './principal.entity';
 
 /** Channel on which every replica hears that a principal changed (payload: its id). */
@@ -18,66 +19,53 @@ export interface PrincipalState {
   tenantIds: ReadonlySet<string>;
 }
 
-interface Entry {
-  state: PrincipalState | null;
-  expiresAt: number;
-}
-
 /**
  * What the guard needs to know about a principal, cached briefly so the hot path does not
- * query the database. Changes are pushed by NOTIFY from whichever replica made them, so a
- * disabled or deleted principal is refused at once everywhere; the TTL only bounds staleness
- * if notifications were missed.
+ * query the database. The replica that changes a principal forgets it right after the commit
+ * (PrincipalsService); every other replica hears of it by NOTIFY. The TTL only bounds
+ * staleness if a notification is lost. A read under way when a change lands is not cached.
  */
 @Injectable()
 export class PrincipalStates implements OnModuleInit {
-  private readonly byId = new Map<string, Entry>();
-  private readonly byExternalSubject = new Map<string, Entry>();
+  private readonly byId: NotifiedCache<PrincipalState | null>;
+  private readonly byExternalSubject: NotifiedCache<PrincipalState | null>;
 
   constructor(
-    @InjectRepository(Principal) private readonly principals: Repository<Principal>,
+    @InjectRepository(Principal) principals: Repository<Principal>,
     private readonly notifications: DatabaseNotifications,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    const ttlMs = config.auth.principalCacheSeconds * 1000;
+    this.byId = new NotifiedCache(ttlMs, async (id) => toState(await principals.findOneBy({ id, deletedAt: IsNull() })));
+    this.byExternalSubject = new NotifiedCache(ttlMs, async (subject) =>
+      toState(await principals.findOneBy({ externalSubject: subject, deletedAt: IsNull() })),
+    );
+  }
 
   async onModuleInit(): Promise<void> {
     await this.notifications.listen(PRINCIPAL_CHANGED, (id) => this.forget(id));
   }
 
   /** Null when the principal does not exist or was deleted. */
-  async byPrincipalId(id: string): Promise<PrincipalState | null> {
-    return this.cached(this.byId, id, () => this.principals.findOneBy({ id, deletedAt: IsNull() }));
+  byPrincipalId(id: string): Promise<PrincipalState | null> {
+    return this.byId.get(id);
   }
 
-  async byExternal(subject: string): Promise<PrincipalState | null> {
-    return this.cached(this.byExternalSubject, subject, () => this.principals.findOneBy({ externalSubject: subject, deletedAt: IsNull() }));
+  byExternal(subject: string): Promise<PrincipalState | null> {
+    return this.byExternalSubject.get(subject);
   }
 
   /** Drop one principal (or everything, for null) from the cache. */
   forget(id: string | null): void {
-    if (id === null) {
-      this.byId.clear();
-      this.byExternalSubject.clear();
-      return;
-    }
-    this.byId.delete(id);
-    for (const [subject, entry] of this.byExternalSubject) {
-      if (entry.state?.id === id || entry.state === null) this.byExternalSubject.delete(subject);
-    }
-  }
-
-  private async cached(cache: Map<string, Entry>, key: string, load: () => Promise<Principal | null>): Promise<PrincipalState | null> {
-    const now = Date.now();
-    const hit = cache.get(key);
-    if (hit && hit.expiresAt > now) return hit.state;
-    const principal = await load();
-    const state = principal ? toState(principal) : null;
-    cache.set(key, { state, expiresAt: now + this.config.auth.principalCacheSeconds * 1000 });
-    return state;
+    this.byId.forget(id);
+    // Keyed by subject, not id; a principal's subject may have just been given or taken, and
+    // changes are rare, so every mapping is read again.
+    this.byExternalSubject.forget(null);
   }
 }
 
-function toState(principal: Principal): PrincipalState {
+function toState(principal: Principal | null): PrincipalState | null {
+  if (!principal) return null;
   return {
     id: principal.id,
     name: principal.name,

@@ -16,17 +16,23 @@ import { PrincipalDto, PrincipalWithSecretDto } from './dto/principal.dto';
 import { ALL_TENANTS } from './dto/tenant-grants.validator';
 import { UpdatePrincipalDto } from './dto/update-principal.dto';
 import { Principal, Role } from './principal.entity';
-import { PRINCIPAL_CHANGED } from './principal-states';
+import { PRINCIPAL_CHANGED, PrincipalStates } from './principal-states';
 
 /** Serialises changes that could leave the broker without an enabled admin. */
 const ADMIN_CHANGE_LOCK = 0x6164_6d6e; // "admn"
 
+/**
+ * Every change announces itself by NOTIFY (delivered on commit, to every replica) and, once
+ * committed, is forgotten here at once: this replica must not wait for its own notification
+ * before it refuses a principal just disabled.
+ */
 @Injectable()
 export class PrincipalsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
+    private readonly states: PrincipalStates,
   ) {}
 
   async create(actor: Actor, input: CreatePrincipalDto): Promise<PrincipalWithSecretDto> {
@@ -53,6 +59,7 @@ export class PrincipalsService {
       });
       return created;
     }, input.externalSubject);
+    this.states.forget(principal.id);
     return { ...this.map(principal), clientSecret };
   }
 
@@ -82,6 +89,7 @@ export class PrincipalsService {
       await this.record(manager, actor, 'principal.updated', saved, { changes: changesOf(before, saved, ['name', 'enabled']) });
       return saved;
     });
+    this.states.forget(id);
     return this.map(principal);
   }
 
@@ -94,6 +102,7 @@ export class PrincipalsService {
       await this.announce(manager, id);
       await this.record(manager, actor, 'principal.deleted', found, { name: found.name, role: found.role, clientId: found.clientId });
     });
+    this.states.forget(id);
   }
 
   /** A new secret; the old one stops working, and so do tokens obtained with it. */
@@ -108,6 +117,7 @@ export class PrincipalsService {
       await this.record(manager, actor, 'principal.secret_rotated', saved, { clientId: saved.clientId, secretVersion: saved.secretVersion });
       return saved;
     });
+    this.states.forget(id);
     return { clientId: principal.clientId, clientSecret };
   }
 
@@ -121,6 +131,7 @@ export class PrincipalsService {
       await this.record(manager, actor, 'principal.grants_replaced', saved, { from: before, to: grantsOf(saved) });
       return saved;
     });
+    this.states.forget(id);
     return this.map(principal);
   }
 
@@ -165,7 +176,7 @@ export class PrincipalsService {
     await this.audit.record(manager, { actor, action, target: { type: 'principal', id: principal.id }, details });
   }
 
-  /** Every replica's PrincipalStates drops its cached copy when this transaction commits. */
+  /** Every other replica's PrincipalStates drops its cached copy when this transaction commits. */
   private async announce(manager: EntityManager, id: string): Promise<void> {
     await manager.query('SELECT pg_notify($1, $2)', [PRINCIPAL_CHANGED, id]);
   }

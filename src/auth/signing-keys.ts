@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
@@ -17,6 +17,8 @@ const ALGORITHM = 'ES256';
 const CHANGED = 'signing_keys_changed';
 /** Replicas starting together on an empty table must not each create a first key. */
 const FIRST_KEY_LOCK = 0x736b_6579; // "skey"
+/** At most one reload for an unknown `kid` this often, so made-up kids cannot hammer the database. */
+const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
 
 interface SigningKey {
   kid: string;
@@ -42,6 +44,8 @@ export class SigningKeys implements OnModuleInit {
   private readonly logger = new Logger(SigningKeys.name);
   private keys: Array<SigningKey & { createdAt: Date | null; retiresAt: Date | null }> = [];
   private keySet: JWTVerifyGetKey = () => Promise.reject(new Error('signing keys not loaded'));
+  private unknownKidReload: Promise<void> | undefined;
+  private lastUnknownKidReload = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -80,9 +84,38 @@ export class SigningKeys implements OnModuleInit {
     return this.keys.filter((key) => !key.retiresAt || key.retiresAt.getTime() > now).map((key) => key.publicJwk);
   }
 
-  /** A key resolver for jose, rebuilt whenever the keys change. */
+  /**
+   * A key resolver for jose. A `kid` it does not know may be a key another replica has just
+   * made by rotation, its NOTIFY still on the way: the keys are read again once before refusing.
+   */
   verificationKeys(): JWTVerifyGetKey {
-    return this.keySet;
+    return this.resolveKey;
+  }
+
+  private readonly resolveKey: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await this.keySet(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !(await this.reloadForUnknownKid())) throw error;
+      return this.keySet(header, token);
+    }
+  };
+
+  /** True when the keys were read again (by this call or one under way). */
+  private async reloadForUnknownKid(): Promise<boolean> {
+    if (this.config.auth.signingKey) return false;
+    if (!this.unknownKidReload) {
+      if (Date.now() - this.lastUnknownKidReload < UNKNOWN_KID_RELOAD_INTERVAL_MS) return false;
+      this.lastUnknownKidReload = Date.now();
+      this.unknownKidReload = this.reload().finally(() => (this.unknownKidReload = undefined));
+    }
+    try {
+      await this.unknownKidReload;
+      return true;
+    } catch (error) {
+      this.logger.error({ err: error }, 'reloading signing keys for an unknown kid failed');
+      return false;
+    }
   }
 
   list(): SigningKeyInfo[] {
@@ -152,24 +185,38 @@ export class SigningKeys implements OnModuleInit {
       .addOrderBy('k.created_at', 'DESC')
       .getMany();
     const keys = [];
-    for (const record of records) {
-      const context = contextOf(record.kid);
-      let text: string;
+    for (const [index, record] of records.entries()) {
+      let key: SigningKey;
       try {
-        const dataKey = await this.cipher.openDataKey(record, context);
-        try {
-          text = this.cipher.openField(dataKey, context, 'private_key', record.privateKey);
-        } finally {
-          dataKey.fill(0);
-        }
+        key = await this.open(record);
       } catch (error) {
-        if (error instanceof IntegrityError) throw new Error(`signing key ${record.kid} failed its integrity check: its bytes or its master key changed`);
-        throw error;
+        // Only the key that signs is indispensable; without a retiring one, some tokens it
+        // signed are refused early, which beats a service that cannot start.
+        if (index === 0) throw error;
+        this.logger.error({ kid: record.kid, reason: (error as Error).message }, 'skipped a retiring signing key that does not open; tokens it signed are refused');
+        continue;
       }
-      keys.push({ ...(await fromPrivateJwkText(text, `signing key ${record.kid}`)), createdAt: record.createdAt, retiresAt: record.retiredAt });
+      keys.push({ ...key, createdAt: record.createdAt, retiresAt: record.retiredAt });
     }
     if (keys.length === 0) throw new Error('no token-signing key is available');
     this.use(keys);
+  }
+
+  private async open(record: SigningKeyRecord): Promise<SigningKey> {
+    const context = contextOf(record.kid);
+    let text: string;
+    try {
+      const dataKey = await this.cipher.openDataKey(record, context);
+      try {
+        text = this.cipher.openField(dataKey, context, 'private_key', record.privateKey);
+      } finally {
+        dataKey.fill(0);
+      }
+    } catch (error) {
+      if (error instanceof IntegrityError) throw new Error(`signing key ${record.kid} failed its integrity check: its bytes or its master key changed`);
+      throw error;
+    }
+    return fromPrivateJwkText(text, `signing key ${record.kid}`);
   }
 
   private use(keys: SigningKeys['keys']): void {

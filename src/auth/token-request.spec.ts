@@ -40,6 +40,12 @@ describe('parseTokenRequest', () => {
     [{ grant_type: 'client_credentials', client_id: 'a', client_secret: 'b' }, basic('a', 'b'), 'invalid_request', /not both/],
     [{ grant_type: 'client_credentials' }, 'Basic !!!', 'invalid_request', /malformed/],
     [{ grant_type: 'client_credentials' }, `Basic ${Buffer.from('nocolon').toString('base64')}`, 'invalid_request', /malformed/],
+    [{ grant_type: 'client_credentials', client_id: 'a\u0000', client_secret: 'b' }, undefined, 'invalid_request', /client_id must not contain control/],
+    [{ grant_type: 'client_credentials', client_id: '\ud800', client_secret: 'b' }, undefined, 'invalid_request', /client_id .*unpaired surrogates/],
+    [{ grant_type: 'client_credentials', client_id: 'a', client_secret: 'b\u001b' }, undefined, 'invalid_request', /client_secret must not contain/],
+    [{ grant_type: 'client_credentials' }, basic('a\u0000', 'b'), 'invalid_request', /client_id must not contain/],
+    [{ grant_type: 'client_credentials' }, basic('x'.repeat(513), 'b'), 'invalid_request', /client_id is longer/],
+    [{ grant_type: 'client_credentials' }, basic('a', ''), 'invalid_request', /client_secret is required/],
   ])('refuses %j (%s) with %s', (body, authorization, error, description) => {
     const result = refusal(body, authorization);
     expect(result.error).toBe(error);

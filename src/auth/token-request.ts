@@ -1,3 +1,4 @@
+import { isPlainText } from '../common/formats';
 import { OAuthError } from '../common/oauth.error';
 
 export interface ClientCredentials {
@@ -23,15 +24,19 @@ export function parseTokenRequest(body: unknown, authorization: string | undefin
   const basic = authorization ? parseBasic(authorization) : undefined;
   const inBody = fields.client_id !== undefined || fields.client_secret !== undefined;
   if (basic && inBody) throw new OAuthError('invalid_request', 'authenticate the client either in the body or with HTTP Basic, not both');
-  if (basic) return basic;
-  return { clientId: field(fields, 'client_id'), clientSecret: field(fields, 'client_secret') };
+  if (basic) return { clientId: checked('client_id', basic.clientId), clientSecret: checked('client_secret', basic.clientSecret) };
+  return { clientId: checked('client_id', fields.client_id), clientSecret: checked('client_secret', fields.client_secret) };
 }
 
-function field(fields: Record<string, unknown>, name: string): string {
-  const value = fields[name];
+/**
+ * RFC 6749 allows only printable characters in both. A NUL would fail the client ID's lookup
+ * (PostgreSQL refuses it in text) and a lone surrogate the audit event's jsonb.
+ */
+function checked(name: string, value: unknown): string {
   if (value === undefined || value === '') throw new OAuthError('invalid_request', `${name} is required`);
   if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be given once, as a string`);
   if (value.length > MAX_LENGTH) throw new OAuthError('invalid_request', `${name} is longer than ${MAX_LENGTH} characters`);
+  if (!isPlainText(value)) throw new OAuthError('invalid_request', `${name} must not contain control characters or unpaired surrogates`);
   return value;
 }
 

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from './oauth.error';
 import { DomainError, ErrorKind } from './domain-error';
+import { isDataException, sqlStateOf } from './postgres-errors';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -47,7 +48,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const retryAfter = exception instanceof DomainError || exception instanceof OAuthError ? exception.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     if (exception instanceof DomainError && exception.headers) void reply.headers(exception.headers);
-    if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
+    if (isDataException(exception)) {
+      // Input that validation should have refused; the SQL and its values stay out of the log too.
+      this.logger.warn({ sqlState: sqlStateOf(exception), requestId: request?.id, route: request?.routeOptions?.url }, 'a data exception escaped validation');
+    } else if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, requestId: request?.id }, 'unhandled error');
     } else if (exception instanceof DomainError && exception.kind === 'internal') {
       this.logger.error({ code: exception.code, message: exception.message, requestId: request?.id }, 'stored data failed a check');
@@ -79,6 +83,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const { message, error: _error, statusCode: _statusCode, ...details } = response as Record<string, unknown>;
       return { ...details, statusCode: status, code: codeForStatus(status), message: typeof message === 'string' ? message : exception.message };
     }
+    // Defence in depth: a value PostgreSQL cannot read is the caller's mistake, not a 500.
+    if (isDataException(exception)) return { statusCode: 400, code: 'invalid_input', message: 'The request holds a value that is not valid here' };
     return { statusCode: 500, code: 'internal_error', message: 'Internal server error' };
   }
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationFailedError } from './domain-error';
+import { isIsoTimestamp, isUuid } from './formats';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -61,13 +62,12 @@ export function toPage<Row, Item>(rows: Row[], limit: number, map: (row: Row) =>
 /** Cursor of lists ordered by creation: the last row's `created_at` and `id`. */
 type CreationCursor = { createdAt: string; id: string };
 
+/** Strict, because both values go into the query: a date PostgreSQL cannot read would be a 500. */
 const isCreationCursor = (value: unknown): value is CreationCursor =>
   typeof value === 'object' &&
   value !== null &&
-  typeof (value as CreationCursor).createdAt === 'string' &&
-  !Number.isNaN(Date.parse((value as CreationCursor).createdAt)) &&
-  typeof (value as CreationCursor).id === 'string' &&
-  /^[0-9a-f-]{36}$/i.test((value as CreationCursor).id);
+  isIsoTimestamp((value as CreationCursor).createdAt) &&
+  isUuid((value as CreationCursor).id);
 
 /**
  * Oldest first, by (`created_at`, `id`), starting after the cursor's row; fetches one row more

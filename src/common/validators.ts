@@ -1,7 +1,8 @@
-import { applyDecorators, ParseUUIDPipe, Param } from '@nestjs/common';
+import { applyDecorators, Param, PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsString, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { ValidationFailedError } from './domain-error';
+import { isPlainText, isUuid } from './formats';
 
 /**
  * Optional, but not nullable: `undefined` skips validation, `null` is validated (and refused
@@ -18,10 +19,17 @@ export function Trim(): PropertyDecorator {
 
 /** A path parameter that must be a UUID; anything else is a 400 naming the parameter. */
 export function UuidParam(name = 'id'): ParameterDecorator {
-  return Param(
-    name,
-    new ParseUUIDPipe({ exceptionFactory: () => ValidationFailedError.field(name, `${name} must be a UUID`) }),
-  );
+  return Param(name, new UuidPipe(name));
+}
+
+/** Lower-cases the id, so that `ABC...` and `abc...` are one tenant to grants and caches alike. */
+class UuidPipe implements PipeTransform<unknown, string> {
+  constructor(private readonly name: string) {}
+
+  transform(value: unknown): string {
+    if (!isUuid(value)) throw ValidationFailedError.field(this.name, `${this.name} must be a UUID`);
+    return value.toLowerCase();
+  }
 }
 
 /**
@@ -32,8 +40,19 @@ export function Required(): PropertyDecorator {
   return IsDefined({ message: '$property is required' });
 }
 
-/** A person-readable name: trimmed, 1..200 characters; `optional` for PATCH bodies. */
+/** No control characters (NUL among them) and no unpaired surrogates; see formats.ts. */
+export function PlainText(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPlainText',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isPlainText(value),
+      defaultMessage: () => '$property must not contain control characters or unpaired surrogates',
+    },
+  });
+}
+
+/** A person-readable name: trimmed, 1..200 characters of plain text; `optional` for PATCH bodies. */
 export function DisplayName(options: { optional?: boolean } = {}): PropertyDecorator {
-  // Listed top-down in the reverse of the order they run (see Required).
-  return applyDecorators(MaxLength(200), IsNotEmpty(), IsString(), options.optional ? IsOptionalButNotNull() : Required(), Trim());
+  // applyDecorators registers them in this order, which is the order they are checked in.
+  return applyDecorators(Trim(), options.optional ? IsOptionalButNotNull() : Required(), IsString(), IsNotEmpty(), MaxLength(200), PlainText());
 }

@@ -33,6 +33,53 @@ describe('configuration', () => {
     expect((error as Error).message).not.toContain('pw@host');
   });
 
+  function problemsOf(env: Record<string, string>): string[] {
+    try {
+      loadAppConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it('in production, lists every missing requirement together with every malformed variable', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'many', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
+    expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toMatch(/not set: production needs its own PostgreSQL/);
+    expect(problems.find((p) => p.startsWith('BOOTSTRAP_ADMIN_CLIENT_SECRET'))).toMatch(/set together/);
+  });
+
+  it('does not repeat a malformed required variable as missing, nor cross-check it', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'mysql://x', VAULT_KEYS: 'not-a-ring', AUDIT_FINGERPRINT_KEY: 'short' });
+    expect(problems.filter((p) => p.startsWith('DATABASE_URL'))).toHaveLength(1);
+    expect(problems.filter((p) => p.startsWith('AUDIT_FINGERPRINT_KEY'))).toEqual([expect.stringMatching(/base64 of at least 32 bytes/)]);
+    expect(problems.some((p) => /VAULT_KEYS|not-a-ring/.test(p))).toBe(true);
+    expect(problems.join('\n')).not.toContain('mysql://x');
+  });
+
+  it('starts in production with everything it needs', () => {
+    const config = loadAppConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://broker@db:5432/broker',
+      VAULT_KEYS: `v1:${Buffer.alloc(32, 1).toString('base64')}`,
+      AUDIT_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
+    });
+    expect(config.isProduction).toBe(true);
+  });
+
+  it('reads TRUST_PROXY as a boolean or as a list of proxies', () => {
+    expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadAppConfig({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,::1' }).http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5', '::1']);
+  });
+
+  it('refuses a bootstrap secret with a control character, which could never log in', () => {
+    expect(problemsOf({ BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: `${'x'.repeat(32)}\u0007` })).toEqual([
+      expect.stringMatching(/^BOOTSTRAP_ADMIN_CLIENT_SECRET .*control characters/),
+    ]);
+  });
+
   it.each([
     ['PORT', '0'],
     ['PORT', '65536'],
@@ -41,6 +88,8 @@ describe('configuration', () => {
     ['HTTP_BODY_LIMIT_BYTES', '10'],
     ['DATABASE_URL', 'not a url'],
     ['TRUST_PROXY', 'sometimes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['AUTH_LOGIN_ADDRESS_MAX_FAILURES', '0'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
   });

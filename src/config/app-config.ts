@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppEnvironment } from './app-environment';
 import { validateEnvironment } from './environment-validation';
+import type { TrustProxy } from './trust-proxy';
 
 /** The broker's configuration: read once from the environment, validated, then injected. */
 export class AppConfig {
@@ -14,7 +15,7 @@ export class AppConfig {
     readonly host: string;
     readonly port: number;
     readonly bodyLimitBytes: number;
-    readonly trustProxy: boolean;
+    readonly trustProxy: TrustProxy;
     readonly shutdownGraceMs: number;
   };
 
@@ -33,7 +34,12 @@ export class AppConfig {
     readonly signingKey?: string;
     readonly external?: { readonly issuer: string; readonly jwksUrl: string; readonly audience: string; readonly principalClaim: string };
     readonly principalCacheSeconds: number;
-    readonly login: { readonly slowdownAfter: number; readonly maxFailures: number; readonly lockoutSeconds: number };
+    readonly login: {
+      readonly slowdownAfter: number;
+      readonly maxFailures: number;
+      readonly maxFailuresPerAddress: number;
+      readonly lockoutSeconds: number;
+    };
     readonly bootstrapAdmin?: { readonly clientId: string; readonly clientSecret: string };
   };
 
@@ -115,6 +121,7 @@ export class AppConfig {
       login: {
         slowdownAfter: env.AUTH_LOGIN_SLOWDOWN_AFTER,
         maxFailures: env.AUTH_LOGIN_MAX_FAILURES,
+        maxFailuresPerAddress: env.AUTH_LOGIN_ADDRESS_MAX_FAILURES,
         lockoutSeconds: env.AUTH_LOGIN_LOCKOUT_SECONDS,
       },
       bootstrapAdmin:

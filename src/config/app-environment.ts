@@ -1,7 +1,10 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
+import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
 import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
+import { IsTrustProxy, ToTrustProxy } from './trust-proxy';
+import type { TrustProxy } from './trust-proxy';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -34,9 +37,10 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   HTTP_BODY_LIMIT_BYTES = 64 * 1024;
 
-  @IsBoolean()
-  @ToBoolean()
-  TRUST_PROXY = false;
+  /** `true` trusts every hop (the address is whatever the client claims); a list trusts only those proxies. */
+  @IsTrustProxy()
+  @ToTrustProxy()
+  TRUST_PROXY: TrustProxy = false;
 
   @Max(300_000)
   @Min(0)
@@ -129,6 +133,13 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   AUTH_LOGIN_LOCKOUT_SECONDS = 300;
 
+  /** Failed logins from one caller address, whatever client IDs it tries, before it is refused. */
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  AUTH_LOGIN_ADDRESS_MAX_FAILURES = 30;
+
   @Matches(/^[\w.:@-]+$/, { message: 'BOOTSTRAP_ADMIN_CLIENT_ID may hold letters, digits and . _ : @ - only' })
   @MaxLength(128)
   @MinLength(3)
@@ -136,6 +147,11 @@ export class AppEnvironment implements CrossChecked {
   @IsOptional()
   BOOTSTRAP_ADMIN_CLIENT_ID?: string;
 
+  // The token endpoint refuses control characters in a secret, so one here could never log in.
+  @ValidateBy({
+    name: 'isPlainText',
+    validator: { validate: (value: unknown) => typeof value === 'string' && isPlainText(value), defaultMessage: () => 'BOOTSTRAP_ADMIN_CLIENT_SECRET must not contain control characters' },
+  })
   @MaxLength(256)
   @MinLength(32, { message: 'BOOTSTRAP_ADMIN_CLIENT_SECRET must be at least 32 characters' })
   @IsString()
@@ -315,9 +331,10 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   REFRESH_BACKOFF_MAX_MS = 300_000;
 
-  crossCheck(): string[] {
+  crossCheck(invalid: ReadonlySet<string>): string[] {
     return [
-      ...this.vaultProblems(),
+      ...this.productionProblems(invalid),
+      ...this.vaultProblems(invalid),
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),
       ...setTogether({
         AUTH_EXTERNAL_ISSUER: this.AUTH_EXTERNAL_ISSUER,
@@ -327,11 +344,22 @@ export class AppEnvironment implements CrossChecked {
     ];
   }
 
-  private vaultProblems(): string[] {
-    if (!this.VAULT_KEYS) {
-      if (this.NODE_ENV === 'production') return ['VAULT_KEYS is not set: production needs master keys for the credential vault'];
-      return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
-    }
+  /** What production refuses to run without; development generates or embeds these. */
+  private productionProblems(invalid: ReadonlySet<string>): string[] {
+    if (this.NODE_ENV !== 'production') return [];
+    const required: Array<[keyof AppEnvironment, string]> = [
+      ['DATABASE_URL', 'its own PostgreSQL (the embedded database is for development only)'],
+      ['VAULT_KEYS', 'master keys for the credential vault'],
+      ['AUDIT_FINGERPRINT_KEY', 'it, the same on every replica, to name tokens in the audit log'],
+    ];
+    return required
+      .filter(([name]) => this[name] === undefined && !invalid.has(name))
+      .map(([name, what]) => `${name} is not set: production needs ${what}`);
+  }
+
+  private vaultProblems(invalid: ReadonlySet<string>): string[] {
+    if (invalid.has('VAULT_KEYS') || invalid.has('VAULT_ACTIVE_KEY')) return [];
+    if (!this.VAULT_KEYS) return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
     try {
       LocalKeyRing.parse(this.VAULT_KEYS, this.VAULT_ACTIVE_KEY);
       return [];

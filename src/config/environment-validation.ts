@@ -11,9 +11,13 @@ export class ConfigurationError extends Error {
 
 type Environment = Record<string, string | undefined>;
 
-/** Rules that span several variables ("set both or neither"), checked once each one is valid. */
+/**
+ * Rules that span several variables ("set both or neither", "production needs ..."). They run
+ * even when some variables are invalid, so that one message lists every problem; a rule skips
+ * the variables named in `invalid`, which already have their own line.
+ */
 export interface CrossChecked {
-  crossCheck(): string[];
+  crossCheck(invalid: ReadonlySet<string>): string[];
 }
 
 /** "A and B must be set together" as a problem line, or nothing. */
@@ -38,7 +42,7 @@ export function validateEnvironment<T extends object>(cls: new () => T, env: Env
   const errors = validateSync(instance, { whitelist: false, skipMissingProperties: false, stopAtFirstError: true });
   const problems = errors.flatMap(describe);
   const crossChecked = instance as Partial<CrossChecked>;
-  if (problems.length === 0 && typeof crossChecked.crossCheck === 'function') problems.push(...crossChecked.crossCheck());
+  if (typeof crossChecked.crossCheck === 'function') problems.push(...crossChecked.crossCheck(new Set(errors.map((error) => error.property))));
   if (problems.length > 0) throw new ConfigurationError(problems);
   return instance;
 }
@@ -56,15 +60,17 @@ function redactIfSecret(name: string, value: unknown): unknown {
   return SECRET_VARIABLE.test(name) ? '[redacted]' : value;
 }
 
-/** `true`/`false`/`1`/`0`/`yes`/`no`; anything else is kept so that `@IsBoolean` reports it. */
+/** `true`/`false`/`1`/`0`/`yes`/`no` as a boolean; anything else undefined. */
+export function booleanOf(value: string): boolean | undefined {
+  const normalised = value.toLowerCase();
+  if (['true', '1', 'yes'].includes(normalised)) return true;
+  if (['false', '0', 'no'].includes(normalised)) return false;
+  return undefined;
+}
+
+/** A boolean (see booleanOf); anything else is kept so that `@IsBoolean` reports it. */
 export function ToBoolean(): PropertyDecorator {
-  return Transform(({ value }) => {
-    if (typeof value !== 'string') return value;
-    const normalised = value.toLowerCase();
-    if (['true', '1', 'yes'].includes(normalised)) return true;
-    if (['false', '0', 'no'].includes(normalised)) return false;
-    return value;
-  });
+  return Transform(({ value }) => (typeof value === 'string' ? (booleanOf(value) ?? value) : value));
 }
 
 /** Integers only: `3.5` or `12abc` stay strings so that `@IsInt` reports them. */

@@ -7,7 +7,8 @@ type Handler = (payload: string | null) => void;
  * One LISTEN connection per replica, so that a change committed by any replica reaches every
  * other one at once (for example: a principal disabled on replica A is refused on replica B).
  * Senders use `pg_notify(channel, payload)` inside the transaction that makes the change; it is
- * delivered on commit. After a lost connection, handlers get `null`: "you may have missed some".
+ * delivered on commit. After a lost connection, handlers get `null`: "you may have missed some",
+ * once when it is lost and again once it is back (for what came in between).
  */
 @Injectable()
 export class DatabaseNotifications implements OnApplicationShutdown {
@@ -17,6 +18,7 @@ export class DatabaseNotifications implements OnApplicationShutdown {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private missedSome = false;
 
   constructor(private readonly databaseUrl: string) {}
 
@@ -56,6 +58,10 @@ export class DatabaseNotifications implements OnApplicationShutdown {
     await client.connect();
     for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
     this.client = client;
+    if (this.missedSome) {
+      this.missedSome = false;
+      for (const channel of this.handlers.keys()) this.dispatch(channel, null);
+    }
   }
 
   private lost(client: Client, error?: Error): void {
@@ -63,6 +69,7 @@ export class DatabaseNotifications implements OnApplicationShutdown {
     this.client = undefined;
     if (this.closed) return;
     this.logger.warn({ err: error }, 'lost the LISTEN connection; reconnecting');
+    this.missedSome = true;
     for (const channel of this.handlers.keys()) this.dispatch(channel, null);
     this.scheduleReconnect(1000);
   }

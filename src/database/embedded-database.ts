@@ -77,13 +77,12 @@ export class EmbeddedDatabase {
           (error ? `: ${String(error)}` : '; see the server log in that folder or start with DATABASE_URL'),
       );
     }
-    const admin = postgres.getPgClient('postgres', '127.0.0.1');
-    await admin.connect();
     try {
-      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
-      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
-    } finally {
-      await admin.end();
+      await ensureDatabase(postgres);
+    } catch (error) {
+      // Started but unusable: stop it rather than leave it running for nobody.
+      await postgres.stop().catch(() => undefined);
+      throw error;
     }
     return new EmbeddedDatabase(postgres, urlFor(password, options.port), directory);
   }
@@ -91,6 +90,17 @@ export class EmbeddedDatabase {
   /** Call only after every connection pool using it is closed. */
   async stop(): Promise<void> {
     await this.postgres?.stop();
+  }
+}
+
+async function ensureDatabase(postgres: EmbeddedPostgresType): Promise<void> {
+  const admin = postgres.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
   }
 }
 

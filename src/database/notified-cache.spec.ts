@@ -31,6 +31,22 @@ describe('NotifiedCache', () => {
     expect(await cache.get('k')).toBe(3);
   });
 
+  it('does not share a load that began before forget() with a get() after it', async () => {
+    let version = 1;
+    const cache = new NotifiedCache(60_000, async () => {
+      const seen = version;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return seen;
+    });
+    const before = cache.get('k');
+    version = 2;
+    cache.forget('k');
+    const after = cache.get('k');
+    expect(await before).toBe(1);
+    expect(await after).toBe(2);
+    expect(await cache.get('k')).toBe(2);
+  });
+
   it('expires entries after the TTL', async () => {
     let loads = 0;
     const cache = new NotifiedCache(5, async () => ++loads);

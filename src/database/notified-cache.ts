@@ -26,7 +26,9 @@ export class NotifiedCache<V> {
         if (generation === this.generation) this.entries.set(key, { value, expiresAt: Date.now() + this.ttlMs });
         return value;
       })
-      .finally(() => this.loading.delete(key));
+      .finally(() => {
+        if (this.loading.get(key) === promise) this.loading.delete(key);
+      });
     this.loading.set(key, promise);
     return promise;
   }
@@ -35,10 +37,19 @@ export class NotifiedCache<V> {
     this.entries.set(key, { value, expiresAt: Date.now() + this.ttlMs });
   }
 
-  /** Drop one key, or everything for null (a lost notification connection). */
+  /**
+   * Drop one key, or everything for null (a lost notification connection). A load already
+   * under way is dropped too: it may have read the row before the change, so a get() from now
+   * on starts a load of its own instead of sharing that one.
+   */
   forget(key: string | null): void {
     this.generation += 1;
-    if (key === null) this.entries.clear();
-    else this.entries.delete(key);
+    if (key === null) {
+      this.entries.clear();
+      this.loading.clear();
+    } else {
+      this.entries.delete(key);
+      this.loading.delete(key);
+    }
   }
 }

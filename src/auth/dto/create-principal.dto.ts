@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { DisplayName, Required } from '../../common/validators';
+import { DisplayName, PlainText, Required } from '../../common/validators';
 import { ROLES } from '../principal.entity';
 import type { Role } from '../principal.entity';
 import { IsTenantGrants } from './tenant-grants.validator';
@@ -22,6 +22,7 @@ export class CreatePrincipalDto {
   tenantGrants?: string[];
 
   @ApiPropertyOptional({ maxLength: 255, description: "Value of AUTH_EXTERNAL_PRINCIPAL_CLAIM in the identity provider's tokens that means this principal" })
+  @PlainText()
   @MaxLength(255)
   @IsNotEmpty()
   @IsString()

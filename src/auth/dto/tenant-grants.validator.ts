@@ -1,8 +1,8 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
+import { isUuid } from '../../common/formats';
 
 export const ALL_TENANTS = '*';
 export const MAX_TENANT_GRANTS = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `["*"]` for every tenant, or a list of distinct tenant ids. */
 export function IsTenantGrants(): PropertyDecorator {
@@ -20,7 +20,7 @@ function problem(value: unknown, field: string): string | undefined {
   if (!Array.isArray(value)) return `${field} must be an array of tenant ids, or ["*"] for all tenants`;
   if (value.length > MAX_TENANT_GRANTS) return `${field} may list at most ${MAX_TENANT_GRANTS} tenants`;
   if (value.includes(ALL_TENANTS)) return value.length === 1 ? undefined : `${field} must be ["*"] alone, not "*" among tenant ids`;
-  const bad = value.findIndex((item) => typeof item !== 'string' || !UUID.test(item));
+  const bad = value.findIndex((item) => !isUuid(item));
   if (bad >= 0) return `${field}[${bad}] must be a tenant id (a UUID) or "*"`;
   if (new Set(value.map((id: string) => id.toLowerCase())).size !== value.length) return `${field} lists a tenant twice`;
   return undefined;
