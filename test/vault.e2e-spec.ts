@@ -92,9 +92,9 @@ describe('credential vault', () => {
       ['secretExpiresAt', '2030-02-30T00:00:00Z', /RFC 3339/],
       ['clientSecret', 12345, /string/],
       // Text the database and the audit log cannot hold faithfully (a lone surrogate used to reach a 500).
-      ['clientId', '\ud800', /well-formed/],
+      ['clientId', '\ud800', /unpaired surrogates/],
       ['clientId', 'abc\u007f', /control/],
-      ['label', '\ud800', /well-formed/],
+      ['label', '\ud800', /unpaired surrogates/],
       ['label', 'bell\u0007', /control/],
       ['label', 'next\u0085line', /control/],
       ['label', 'x'.repeat(201), /at most 200/],

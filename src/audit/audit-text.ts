@@ -1,3 +1,5 @@
+import { truncate } from '../common/formats';
+
 /**
  * Text as the audit log can store it. PostgreSQL refuses NUL in text and jsonb, and refuses a
  * lone UTF-16 surrogate in jsonb (JSON.stringify writes it as `\udXXX`), so one such string
@@ -6,24 +8,7 @@
  */
 export function auditText(value: string, maxCodePoints?: number): string {
   const clean = toWellFormed(value).replace(/\u0000/g, '');
-  return maxCodePoints === undefined ? clean : truncateText(clean, maxCodePoints);
-}
-
-/**
- * The first `max` code points of `value`: never splits a surrogate pair (which `slice` can),
- * and counts as PostgreSQL's `varchar(max)` does.
- */
-export function truncateText(value: string, max: number): string {
-  // Cheap exit: UTF-16 length bounds the number of code points from above.
-  if (value.length <= max) return value;
-  let units = 0;
-  let points = 0;
-  for (const char of value) {
-    if (points === max) break;
-    units += char.length;
-    points += 1;
-  }
-  return value.slice(0, units);
+  return maxCodePoints === undefined ? clean : truncate(clean, maxCodePoints);
 }
 
 /** Node 20 has String.prototype.toWellFormed (ES2024); the project's TypeScript lib is ES2023. */

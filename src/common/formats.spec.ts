@@ -18,10 +18,13 @@ describe('formats', () => {
     expect(isPlainText('Syarikat Contoh Sdn Bhd — 株式会社 😀 é')).toBe(true);
   });
 
-  it('truncates without cutting a surrogate pair', () => {
-    expect(truncate('ab😀', 3)).toBe('ab');
-    expect(truncate('ab😀', 4)).toBe('ab😀');
+  it('truncates by code point, never cutting a surrogate pair', () => {
+    const text = `${'a'.repeat(127)}\u{1f600}tail`;
+    expect(text.slice(0, 128)).toBe(`${'a'.repeat(127)}\ud83d`);
+    expect(truncate(text, 128)).toBe(`${'a'.repeat(127)}\u{1f600}`);
+    expect(truncate('\u{1f600}\u{1f600}\u{1f600}', 2)).toBe('\u{1f600}\u{1f600}');
     expect(truncate('abcdef', 3)).toBe('abc');
+    expect(truncate('short', 10)).toBe('short');
   });
 
   it.each([

@@ -15,10 +15,21 @@ export function isPlainText(value: string): boolean {
   return !NOT_PLAIN.test(value);
 }
 
-/** At most `max` UTF-16 units, never cutting a surrogate pair in half (a lone half breaks jsonb). */
+/**
+ * The first `max` code points of `value`, as PostgreSQL's `varchar(max)` counts them: never
+ * splits a surrogate pair (which `slice` can, leaving a lone half that breaks jsonb).
+ */
 export function truncate(value: string, max: number): string {
-  const cut = value.slice(0, max);
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+  // Cheap exit: the UTF-16 length bounds the number of code points from above.
+  if (value.length <= max) return value;
+  let units = 0;
+  let points = 0;
+  for (const char of value) {
+    if (points === max) break;
+    units += char.length;
+    points += 1;
+  }
+  return value.slice(0, units);
 }
 
 /** A UUID in its canonical text form, any version, either case (PostgreSQL's `uuid` reads them all). */

@@ -3,7 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
-import { truncateText } from '../audit/audit-text';
+import { truncate } from '../common/formats';
 import { AuditService } from '../audit/audit.service';
 import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';
@@ -141,7 +141,7 @@ export class CredentialsService implements OnModuleInit {
       const result = await manager.query(
         `UPDATE credentials SET status = 'invalid', last_error_code = $3, last_error_description = $4, updated_at = now()
           WHERE id = $1 AND secrets_version = $2 AND status <> 'invalid'`,
-        [id, secretsVersion, truncateText(upstream.code, 64), truncateText(upstream.description, 500)],
+        [id, secretsVersion, truncate(upstream.code, 64), truncate(upstream.description, 500)],
       );
       if (affected(result) === 0) return false;
       await this.audit.record(manager, {
@@ -149,7 +149,7 @@ export class CredentialsService implements OnModuleInit {
         action: 'credential.invalidated',
         outcome: 'failure',
         target: { type: 'credential', id },
-        details: { upstreamError: upstream.code, upstreamDescription: truncateText(upstream.description, 500) },
+        details: { upstreamError: upstream.code, upstreamDescription: truncate(upstream.description, 500) },
       });
       await manager.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANGED, id]);
       return true;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from '../../cli';
 import { AuditVerifier } from '../audit-verifier';
-import { DATE_TIME_EXAMPLE, parseDateTime } from '../dto/date-time';
+import { DATE_TIME_EXAMPLE, parseDateTime } from '../../common/date-time';
 
 /**
  * `npm run audit:verify [-- --from <date-time> --to <date-time>]`: recomputes the audit chain,

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { DATE_TIME_EXAMPLE, IsDateTime } from './date-time';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 
 export class ListAuditEventsQuery extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { DATE_TIME_EXAMPLE, IsDateTime } from './date-time';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 
 /** Exactly one of the two, no later than AUDIT_RETENTION_DAYS ago (checked by AuditRetention). */
 export class PurgeAuditDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { DATE_TIME_EXAMPLE, IsDateTime } from '../../audit/dto/date-time';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 import { Required, Trim } from '../../common/validators';
 import { ENVIRONMENTS } from '../../tenants/tenant.entity';
 import type { Environment } from '../../tenants/tenant.entity';

@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
+import { isPlainText } from '../../common/formats';
 import { placeholderProblem } from '../placeholders';
 
 /**
@@ -32,8 +33,7 @@ function textField(name: string, problem: (value: unknown) => string | undefined
  */
 function textProblem(value: unknown, max: number): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
-  if (!isWellFormed(value)) return 'must be well-formed Unicode text (it holds a lone surrogate)';
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'must not contain control characters';
+  if (!isPlainText(value)) return 'must not contain control characters or unpaired surrogates';
   // Code points, as PostgreSQL's varchar counts them.
   if ([...value].length > max) return `must be at most ${max} characters`;
   return undefined;
@@ -41,9 +41,4 @@ function textProblem(value: unknown, max: number): string | undefined {
 
 function paddingProblem(value: string): string | undefined {
   return value !== value.trim() ? 'must not start or end with spaces' : undefined;
-}
-
-/** Node 20 has String.prototype.isWellFormed (ES2024); the project's TypeScript lib is ES2023. */
-function isWellFormed(value: string): boolean {
-  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { DATE_TIME_EXAMPLE, IsDateTime } from '../../audit/dto/date-time';
+import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 import { IsOptionalButNotNull, Trim } from '../../common/validators';
 import { IsCredentialLabel, IsCredentialValue } from './credential-fields';
 

@@ -1,11 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy } from 'class-validator';
 
-/*
- * Shared with the vault's DTOs (the vault already depends on the audit module). It belongs in
- * common/ beside the other validators once the input-validation work there has landed.
- */
-
 /**
  * RFC 3339 date-times (`2026-05-19T10:00:00Z`, `2026-05-19T18:00:00.5+08:00`): the one profile
  * of ISO 8601 that JavaScript and PostgreSQL read alike. ISO 8601 also allows week and ordinal
