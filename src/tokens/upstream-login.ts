@@ -29,7 +29,7 @@ export interface UpstreamToken extends LoginSuccess {
   tinMatches: boolean | null;
 }
 
-/** How long a request waits before a retry after MyInvois failed transiently. */
+/** How long a request waits before a retry after MyInvois failed transiently without saying how long (Retry-After). */
 const TRANSIENT_RETRY_SECONDS = 5;
 
 /**
@@ -104,7 +104,7 @@ export class UpstreamLogin {
             await this.budget.pause(info.id, outcome.retryAfterMs);
             throw new TokenError(TokenErrorCode.Unavailable, 'MyInvois rate-limited this client ID (429)', { reason: 'rate_limited' }, Math.ceil(outcome.retryAfterMs / 1000));
           case 'transient':
-            throw TokenError.unavailable(outcome.description, TRANSIENT_RETRY_SECONDS);
+            throw TokenError.unavailable(outcome.description, outcome.retryAfterMs ? Math.ceil(outcome.retryAfterMs / 1000) : TRANSIENT_RETRY_SECONDS);
         }
       }
       await this.credentials.markInvalid(context.actor, info.id, secretsVersion, { code: refusal!.code, description: refusal!.description });
