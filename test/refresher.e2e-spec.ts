@@ -194,6 +194,25 @@ describe('the refresher, one state at a time', () => {
     for (const query of ['state=stale', 'tenantId=x', 'cursor=zzz']) expect((await admin.get(`/v1/tokens?${query}`)).status).toBe(400);
   });
 
+  it('refuses a crafted cursor with 400 naming cursor, never a 500', async () => {
+    const valid = { createdAt: new Date().toISOString(), credentialId: '7a1f2d9e-0000-4000-8000-000000000000', onBehalfOf: '', scope: 'InvoicingAPI' };
+    const cursor = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...valid, ...fields })).toString('base64url');
+    expect((await admin.get(`/v1/tokens?cursor=${cursor({})}`)).status).toBe(200);
+    for (const crafted of [
+      { credentialId: '-'.repeat(36) },
+      { createdAt: '1' },
+      { createdAt: '2020-02-31T00:00:00.000Z' },
+      { createdAt: '2020-13-01T00:00:00.000Z' },
+      { createdAt: 'Tue, 01 Jan 2030 00:00:00 GMT' },
+      { onBehalfOf: 'C1234567890\u0000' },
+      { scope: 'Invoicing\u0000API' },
+      { scope: 7 },
+    ]) {
+      const response = await admin.get(`/v1/tokens?cursor=${cursor(crafted)}`);
+      expect({ crafted, status: response.status, fields: response.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ crafted, status: 400, fields: ['cursor'] });
+    }
+  });
+
   it('releases the leases of a replica that is stopped, mid-refresh', async () => {
     const env = { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, ...REFRESH_ENV, REFRESH_ENABLED: 'true', SHUTDOWN_GRACE_MS: '20000' };
     const { tenant, client } = await taxpayerTenant(world);

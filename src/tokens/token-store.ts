@@ -273,15 +273,30 @@ const STATE_SQL = `CASE
 
 type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string; scope: string };
 
-const isTokenCursor = (value: unknown): value is TokenCursor =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as TokenCursor).createdAt === 'string' &&
-  !Number.isNaN(Date.parse((value as TokenCursor).createdAt)) &&
-  typeof (value as TokenCursor).credentialId === 'string' &&
-  /^[0-9a-f-]{36}$/i.test((value as TokenCursor).credentialId) &&
-  typeof (value as TokenCursor).onBehalfOf === 'string' &&
-  typeof (value as TokenCursor).scope === 'string';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Exactly what `list` puts into a cursor; anything else would reach PostgreSQL as a bad parameter (a 500). */
+const isTokenCursor = (value: unknown): value is TokenCursor => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { createdAt, credentialId, onBehalfOf, scope } = value as Record<string, unknown>;
+  return (
+    typeof createdAt === 'string' &&
+    ISO_TIMESTAMP.test(createdAt) &&
+    !Number.isNaN(Date.parse(createdAt)) &&
+    // Round-trips only if it is a real instant (not 2020-02-31).
+    new Date(createdAt).toISOString() === createdAt &&
+    typeof credentialId === 'string' &&
+    UUID.test(credentialId) &&
+    isColumnText(onBehalfOf, 40) &&
+    isColumnText(scope, 64)
+  );
+};
+
+function isColumnText(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+}
 
 function iso(value: unknown): string | null {
   return value instanceof Date ? value.toISOString() : null;
