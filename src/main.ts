@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     announcement: 'shutting down: no new connections, finishing requests in flight',
     onSignal: () => app.get(ShutdownState).begin(),
     close: async () => {
-      // Closes the HTTP server (waiting for requests in flight), then every module, then the pool.
+      // beforeApplicationShutdown hooks, then the HTTP server closes (waiting for requests in flight), then onApplicationShutdown hooks (pool last).
       await app.close();
       // Only now, with the pool closed, may the embedded database go.
       await embedded?.stop();
