@@ -21,6 +21,7 @@ describe('classifying MyInvois login answers', () => {
       accessToken: token,
       expiresAt: new Date(NOW + 3600_000),
       expiresInSeconds: 3600,
+      lifetimeMs: 3600_000,
       scope: 'InvoicingAPI',
       tinClaim: 'C1234567890',
     });
@@ -29,7 +30,7 @@ describe('classifying MyInvois login answers', () => {
   it('falls back to TaxTin, to the requested scope, and to the sooner of exp and expires_in', async () => {
     const token = await jwt({ TaxTin: 'IG123' }, 600);
     const outcome = classifyResponse(200, {}, JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }), 'InvoicingAPI', NOW);
-    expect(outcome).toMatchObject({ kind: 'success', tinClaim: 'IG123', scope: 'InvoicingAPI', expiresAt: new Date(NOW + 600_000) });
+    expect(outcome).toMatchObject({ kind: 'success', tinClaim: 'IG123', scope: 'InvoicingAPI', expiresAt: new Date(NOW + 600_000), lifetimeMs: 600_000 });
     expect(outcome.kind === 'success' && outcome.expiryWarning).toMatch(/disagree/);
   });
 

@@ -20,6 +20,8 @@ export interface LoginSuccess {
   /** When the token expires: from `expires_in`, or `exp` if that is sooner. */
   expiresAt: Date;
   expiresInSeconds: number;
+  /** From receipt to `expiresAt`: what a login gives, whichever of `exp` and `expires_in` is sooner. */
+  lifetimeMs: number;
   scope: string;
   /** The taxpayer TIN claim (`TaxpayerTIN`, older tokens `TaxTin`), unverified: a hint only. */
   tinClaim: string | null;
@@ -76,6 +78,7 @@ function success(json: Record<string, unknown> | undefined, requestedScope: stri
     accessToken,
     expiresAt: new Date(expiresAtMs),
     expiresInSeconds: expiresIn,
+    lifetimeMs: expiresAtMs - now,
     // MyInvois may leave out `scope` when it equals the request.
     scope: typeof json?.scope === 'string' ? json.scope : requestedScope,
     tinClaim: tin,

@@ -383,7 +383,6 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private async keep(lease: Lease, tenantId: string, upstream: UpstreamToken, inUse = true): Promise<CachedToken> {
     const fingerprint = this.audit.fingerprint(upstream.accessToken);
     const sealed = await this.credentials.seal(lease.key.credentialId, sealedField(lease.key), upstream.accessToken);
-    const now = Date.now();
     const expiresAtMs = upstream.expiresAt.getTime();
     await this.store.store(
       lease,
@@ -392,9 +391,9 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
         sealed,
         fingerprint,
         expiresAt: upstream.expiresAt,
-        // From now to the effective expiry (`exp` may be sooner than `expires_in`): what a login gives.
-        lifetimeSeconds: Math.round((expiresAtMs - now) / 1000),
-        refreshDueAt: refreshDueAt(now, expiresAtMs, this.config.refresh),
+        // Measured to the effective expiry (`exp` may be sooner than `expires_in`).
+        lifetimeSeconds: Math.round(upstream.lifetimeMs / 1000),
+        refreshDueAt: refreshDueAt(expiresAtMs - upstream.lifetimeMs, expiresAtMs, this.config.refresh),
       },
       inUse,
     );
