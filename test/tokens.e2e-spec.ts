@@ -449,6 +449,26 @@ describe('tokens for internal services', () => {
     }
   });
 
+  it('logs in for one client ID while twenty logins of other client IDs hang at MyInvois', async () => {
+    const { broker, admin: replica } = await extraBroker(world, { MYINVOIS_TIMEOUT_MS: '6000', REFRESH_ENABLED: 'false' });
+    const hanging = await Promise.all([intermediaryTenants(world, 10), intermediaryTenants(world, 10)]);
+    const healthy = await taxpayerTenant(world);
+    try {
+      for (const { client } of hanging) await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
+      const hung = hanging.flatMap((h) => h.tenants).map((t) => replica.post(`/v1/tenants/${t.id}/token`, {}));
+      const inFlight = async () => (await Promise.all(hanging.map(async (h) => (await world.simulator.counters(h.client.clientId)).inFlight))).reduce((a, b) => a + b);
+      await eventually(async () => expect(await inFlight()).toBe(20), 5000);
+      const started = Date.now();
+      expect((await replica.post(`/v1/tenants/${healthy.tenant.id}/token`, {})).status).toBe(200);
+      // Not queued behind the hung connections (which give up after 6 s).
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((await Promise.all(hung)).map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 503));
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  });
+
   it('never puts a MyInvois token or client secret into logs or audit events', async () => {
     expect(seenTokens.length).toBeGreaterThan(10);
     const events = JSON.stringify(await world.database.query('SELECT * FROM audit_events'));
