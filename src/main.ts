@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     },
     close: async () => {
       await startup.catch(() => undefined);
-      // Closes the HTTP server (waiting for requests in flight), then every module, then the pool.
+      // beforeApplicationShutdown hooks, then the HTTP server closes (waiting for requests in
+      // flight), then onApplicationShutdown hooks (the pool last), then the embedded database.
       await stopStarted();
     },
   });

@@ -1,7 +1,9 @@
 import { makeCredential } from './support/credentials';
 import { HttpClient } from './support/http';
+import { metric } from './support/metrics';
 import { ServiceProcess, startBroker } from './support/processes';
-import { claimsOf, intermediaryTenants, startWorld, taxpayerTenant, World } from './support/world';
+import { eventually } from './support/simulator';
+import { claimsOf, extraBroker, intermediaryTenants, startWorld, taxpayerTenant, tokenKeyOf, World } from './support/world';
 
 const TTL_SECONDS = 20;
 const REFRESH_ENV = {
@@ -194,6 +196,25 @@ describe('the refresher, one state at a time', () => {
     for (const query of ['state=stale', 'tenantId=x', 'cursor=zzz']) expect((await admin.get(`/v1/tokens?${query}`)).status).toBe(400);
   });
 
+  it('refuses a crafted cursor with 400 naming cursor, never a 500', async () => {
+    const valid = { createdAt: new Date().toISOString(), credentialId: '7a1f2d9e-0000-4000-8000-000000000000', onBehalfOf: '', scope: 'InvoicingAPI' };
+    const cursor = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...valid, ...fields })).toString('base64url');
+    expect((await admin.get(`/v1/tokens?cursor=${cursor({})}`)).status).toBe(200);
+    for (const crafted of [
+      { credentialId: '-'.repeat(36) },
+      { createdAt: '1' },
+      { createdAt: '2020-02-31T00:00:00.000Z' },
+      { createdAt: '2020-13-01T00:00:00.000Z' },
+      { createdAt: 'Tue, 01 Jan 2030 00:00:00 GMT' },
+      { onBehalfOf: 'C1234567890\u0000' },
+      { scope: 'Invoicing\u0000API' },
+      { scope: 7 },
+    ]) {
+      const response = await admin.get(`/v1/tokens?cursor=${cursor(crafted)}`);
+      expect({ crafted, status: response.status, fields: response.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ crafted, status: 400, fields: ['cursor'] });
+    }
+  });
+
   it('releases the leases of a replica that is stopped, mid-refresh', async () => {
     const env = { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, ...REFRESH_ENV, REFRESH_ENABLED: 'true', SHUTDOWN_GRACE_MS: '20000' };
     const { tenant, client } = await taxpayerTenant(world);
@@ -218,6 +239,84 @@ describe('the refresher, one state at a time', () => {
     } finally {
       await world.simulator.delete('/_sim/faults');
       await refresher.stop();
+    }
+  });
+
+  it('confirms each lease right before its login, so a batch that outlives its leases never logs in twice for a key', async () => {
+    const setup = await intermediaryTenants(world, 3);
+    for (const t of setup.tenants) expect((await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    const started = Date.now();
+    // Each renewal takes 4 s. The first replica finds all three due at once and leases them for 5 s:
+    // by the time it reaches the third, that lease has run out and the second replica has taken the key.
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 4000 });
+    // All three due (half of their 12 s) before the first replica looks.
+    await sleep(6500);
+    const first = await extraBroker(world, REFRESH_ENV);
+    const second = await extraBroker(world, REFRESH_ENV);
+    try {
+      const renewals = async (onBehalfOf: string) =>
+        ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ at: string; onBehalfOf: string }>)
+          .filter((login) => login.onBehalfOf === onBehalfOf && Date.parse(login.at) > started)
+          .map((login) => Date.parse(login.at));
+      await eventually(async () => {
+        for (const t of setup.tenants) expect((await renewals(t.onBehalfOf)).length).toBeGreaterThan(0);
+      }, 25_000);
+      await sleep(5000);
+      // Renewals of a key come a token's half-life apart (about 6 s), never two at once.
+      for (const { onBehalfOf } of setup.tenants) {
+        const times = await renewals(onBehalfOf);
+        const closest = Math.min(...times.slice(1).map((t, i) => t - times[i]));
+        expect({ onBehalfOf, twoAtOnce: closest < 4000 }).toEqual({ onBehalfOf, twoAtOnce: false });
+      }
+      // The first replica found the third key taken when it got to it, and left it.
+      expect(await metric(first.admin, 'broker_refreshes_total', { outcome: 'skipped' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await Promise.all([first.broker.stop(), second.broker.stop()]);
+    }
+  });
+
+  it('lets a request log in as soon as MyInvois allows, however long the refresher backs off', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 8 } });
+    const first = (await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 })).body.access_token;
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'status', status: 503 });
+    const refresher = await extraBroker(world, { ...REFRESH_ENV, REFRESH_BACKOFF_BASE_MS: '120000' });
+    try {
+      await eventually(async () => expect((await tokenKeyOf(admin, tenant.id))?.failures).toBe(1), 10_000);
+      expect(Date.parse((await tokenKeyOf(admin, tenant.id))!.nextAttemptAt) - Date.now()).toBeGreaterThan(60_000);
+      await world.simulator.delete('/_sim/faults');
+      // The outage is over and the token has lapsed; MyInvois asked for no wait, so a request waits only briefly.
+      await sleep(5500);
+      const asked = await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 });
+      expect(asked.status).toBe(200);
+      expect(asked.body.access_token).not.toBe(first);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await refresher.broker.stop();
+    }
+  });
+
+  it('renews other client IDs while one has no budget left, and forecasts its lapses until it leaves', async () => {
+    // Four logins a minute, all spent on the first tokens: none is left to renew them before they expire.
+    const starved = await intermediaryTenants(world, 4, { client: { tokenTtlSeconds: 10 }, credential: { loginRatePerMinute: 4 } });
+    for (const t of starved.tenants) expect((await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    const other = await taxpayerTenant(world, { client: { tokenTtlSeconds: 12 } });
+    expect((await admin.post(`/v1/tenants/${other.tenant.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    // Batches of two: the starved client ID's tokens expire first, and would fill every batch.
+    const refresher = await extraBroker(world, { ...REFRESH_ENV, REFRESH_BATCH_SIZE: '2' });
+    const atRisk = () => metric(refresher.admin, 'broker_refresh_tokens_at_risk', { client_id: starved.client.clientId });
+    try {
+      await eventually(async () => expect((await world.simulator.counters(other.client.clientId)).logins).toBe(2), 12_000);
+      expect(await world.simulator.counters(starved.client.clientId)).toMatchObject({ requests: 4, rateLimited: 0 });
+      // All four will lapse: the logins already made this minute leave no slot before they expire.
+      expect(await atRisk()).toBe(4);
+      await refresher.broker.waitForLog(new RegExp(`login budget of client ID ${starved.client.clientId} cannot renew 4 token`));
+      // The client ID leaves the forecast (its credential is deleted): its gauge goes too, at the next forecast.
+      for (const t of starved.tenants) expect((await admin.patch(`/v1/tenants/${t.id}`, { credentialId: null })).status).toBe(200);
+      expect((await admin.delete(`/v1/credentials/${starved.credential.id}`)).status).toBe(204);
+      await eventually(async () => expect(await atRisk()).toBe(0), 20_000);
+    } finally {
+      await refresher.broker.stop();
     }
   });
 

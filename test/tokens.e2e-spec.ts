@@ -1,13 +1,18 @@
+import { Client } from 'pg';
+import { request } from 'undici';
 import { brokerToken, createPrincipal } from './support/auth';
 import { makeTenant } from './support/factories';
 import { HttpClient } from './support/http';
 import { metric } from './support/metrics';
 import { TEST_ADMIN } from './support/processes';
-import { claimsOf, intermediaryTenants, startWorld, taxpayerTenant, World } from './support/world';
+import { eventually } from './support/simulator';
+import { claimsOf, extraBroker, intermediaryTenants, startWorld, taxpayerTenant, tokenKeyOf, World } from './support/world';
 
 async function logins(world: World, clientId: string): Promise<number> {
   return (await world.simulator.counters(clientId)).logins;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('tokens for internal services', () => {
   let world: World;
@@ -21,7 +26,8 @@ describe('tokens for internal services', () => {
   };
 
   beforeAll(async () => {
-    world = await startWorld({ brokers: 2, brokerEnv: { MYINVOIS_TIMEOUT_MS: '1500', TOKEN_INVALIDATE_COOLDOWN_SECONDS: '2' } });
+    // A generous audit timeout: one test holds the audit chain for a few seconds.
+    world = await startWorld({ brokers: 2, brokerEnv: { MYINVOIS_TIMEOUT_MS: '1500', TOKEN_INVALIDATE_COOLDOWN_SECONDS: '2', AUDIT_WRITE_TIMEOUT_MS: '15000' } });
     admin = world.admins[0];
   });
 
@@ -90,6 +96,33 @@ describe('tokens for internal services', () => {
     expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, failures: 1 });
   });
 
+  it('remembers a refused secret even when the attempt with the other one never happens, and does not send it again', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'a-refused-first-secret', loginRatePerMinute: 1 } });
+    // One login a minute: the refused first secret takes it, and the second would wait longer than a request may.
+    const spent = await requestToken(admin, tenant.id);
+    expect(spent.status).toBe(503);
+    expect(spent.body.code).toBe('login_budget_exhausted');
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 1, failures: 1 });
+    await admin.patch(`/v1/credentials/${credential.id}`, { loginRatePerMinute: 12 });
+    expect((await requestToken(world.admins[1], tenant.id)).status).toBe(200);
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 2, failures: 1, logins: 1 });
+    expect((await world.simulator.get(`/_sim/clients/${client.clientId}/logins`)).body[0].secret).toBe(2);
+  });
+
+  it('decides which secret to send after waiting for a slot: a login that waited never sends a secret refused meanwhile', async () => {
+    const setup = await intermediaryTenants(world, 2, { credential: { clientSecret: 'refused-one-x', secondaryClientSecret: 'refused-two-x', loginRatePerMinute: 3 } });
+    // The budget was spent just under a minute ago: its slots come free in 2, 2.5 and 3 s, one login at a time.
+    await world.database.query(
+      `INSERT INTO upstream_logins (credential_id, at, purpose)
+       SELECT $1, clock_timestamp() - make_interval(secs => ago), 'on_demand' FROM unnest(ARRAY[59, 58.5, 58]::float8[]) AS ago`,
+      [setup.credential.id],
+    );
+    const answers = await Promise.all(setup.tenants.map((t, i) => requestToken(world.admins[i], t.id)));
+    expect(answers.map((a) => a.body.code)).toEqual(['credential_invalid', 'credential_invalid']);
+    // Each secret was sent once: the login that got the last slot found both refused and sent nothing.
+    expect(await world.simulator.counters(setup.client.clientId)).toMatchObject({ requests: 2, failures: 2 });
+  });
+
   it('marks a credential invalid when MyInvois refuses both secrets, and stops logging in with it until its secrets change', async () => {
     const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'wrong-one-x', secondaryClientSecret: 'wrong-two-x' } });
     const refused = await requestToken(admin, tenant.id);
@@ -155,19 +188,23 @@ describe('tokens for internal services', () => {
     await world.simulator.delete('/_sim/faults');
   });
 
-  it('pauses the client ID on 429 until Retry-After, for every replica', async () => {
-    const { tenant, client } = await taxpayerTenant(world, { client: { rateLimitPerMinute: 1 } });
-    expect((await requestToken(admin, tenant.id)).status).toBe(200);
-    const limited = await requestToken(admin, tenant.id, { scope: '' });
+  it('pauses the client ID on 429 until Retry-After, for every replica and every key', async () => {
+    const setup = await intermediaryTenants(world, 3, { client: { rateLimitPerMinute: 1 } });
+    const [first, second, third] = setup.tenants;
+    expect((await requestToken(admin, first.id)).status).toBe(200);
+    const limited = await requestToken(admin, second.id);
     expect(limited.status).toBe(503);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(10);
-    expect((await world.simulator.counters(client.clientId)).rateLimited).toBe(1);
-    const otherReplica = await requestToken(world.admins[1], tenant.id, { scope: '' });
-    expect(otherReplica.status).toBe(503);
-    expect(['login_budget_exhausted', 'upstream_unavailable']).toContain(otherReplica.body.code);
-    expect((await world.simulator.counters(client.clientId)).rateLimited).toBe(1);
+    const before = await world.simulator.counters(setup.client.clientId);
+    expect(before.rateLimited).toBe(1);
+    // Another taxpayer of the same client ID, on the other replica: the pause holds, nothing is sent.
+    const paused = await requestToken(world.admins[1], third.id);
+    expect(paused.status).toBe(503);
+    expect(paused.body).toMatchObject({ code: 'login_budget_exhausted', reason: 'paused' });
+    expect(Number(paused.headers.get('retry-after'))).toBeGreaterThan(10);
+    expect((await world.simulator.counters(setup.client.clientId)).requests).toBe(before.requests);
     // The cached token is still served meanwhile.
-    expect((await requestToken(world.admins[1], tenant.id)).status).toBe(200);
+    expect((await requestToken(world.admins[1], first.id)).status).toBe(200);
   });
 
   it('hands out a token only with the minimum lifetime left', async () => {
@@ -181,11 +218,67 @@ describe('tokens for internal services', () => {
     expect(await logins(world, client.clientId)).toBe(2);
     const relaxed = await requestToken(admin, tenant.id, { minTtlSeconds: 10 });
     expect(relaxed.body.access_token).toBe(second.body.access_token);
-    const impossible = await requestToken(admin, tenant.id, { minTtlSeconds: 3000 });
-    expect(impossible.status).toBe(409);
-    expect(impossible.body.code).toBe('token_lifetime_too_short');
     expect((await requestToken(admin, tenant.id, { minTtlSeconds: -1 })).status).toBe(400);
     expect((await requestToken(admin, tenant.id, { minTtlSeconds: 'soon' })).status).toBe(400);
+  });
+
+  it('answers a minTtlSeconds no fresh token could meet with 409, without logging in', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 63 } });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    const answers = [];
+    for (const [i, minTtlSeconds] of [63, 100, 3000, 3540].entries()) answers.push(await requestToken(world.admins[i % 2], tenant.id, { minTtlSeconds }));
+    // A key never logged in for (no scope) of the same client ID: what a login gives is known from the other.
+    answers.push(await requestToken(admin, tenant.id, { scope: '', minTtlSeconds: 100 }));
+    expect(await logins(world, client.clientId)).toBe(1);
+    for (const impossible of answers) {
+      expect(impossible.status).toBe(409);
+      expect(impossible.body.code).toBe('token_lifetime_too_short');
+      // 63 s by expires_in, up to a second less by exp (whole seconds).
+      expect([62, 63]).toContain(impossible.body.lifetimeSeconds);
+    }
+  });
+
+  it('does not log in again for a larger minTtlSeconds while the token is younger than the invalidate cooldown', async () => {
+    const { broker, admin: patient } = await extraBroker(world, { TOKEN_INVALIDATE_COOLDOWN_SECONDS: '30', REFRESH_ENABLED: 'false' });
+    try {
+      const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 600 } });
+      const first = await patient.post(`/v1/tenants/${tenant.id}/token`, {});
+      await sleep(3000);
+      // About 596 s left; a fresh token would have 599: asking for 598 would cost a login every second or two.
+      for (let i = 0; i < 5; i++) {
+        const refused = await patient.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 598 });
+        expect(refused.status).toBe(409);
+        expect(refused.body.code).toBe('token_lifetime_too_short');
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(20);
+      }
+      expect(await logins(world, client.clientId)).toBe(1);
+      expect((await patient.post(`/v1/tenants/${tenant.id}/token`, {})).body.access_token).toBe(first.body.access_token);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('checks the minimum lifetime again after the hand-out is audited', async () => {
+    const { tenant } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 10 } });
+    const first = await requestToken(admin, tenant.id, { minTtlSeconds: 3 });
+    const newcomer = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
+    await sleep(3000);
+    // The audit chain is busy for 5 s, so the newcomer's first hand-out of the token (about 6.5 s left) waits that long to be recorded.
+    const blocker = new Client({ connectionString: world.database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
+      const asked = requestToken(newcomer.client, tenant.id, { minTtlSeconds: 3 });
+      await sleep(5000);
+      await blocker.query('COMMIT');
+      const answer = await asked;
+      expect(answer.status).toBe(200);
+      expect(answer.body.access_token).not.toBe(first.body.access_token);
+      expect(Date.parse(answer.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(3000);
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('invalidates after a 401 from MyInvois, at most once per cooldown, and only the token named', async () => {
@@ -204,6 +297,22 @@ describe('tokens for internal services', () => {
     expect(await logins(world, client.clientId)).toBe(2);
     const stale = await admin.post(`/v1/tenants/${tenant.id}/token/invalidate`, { accessToken: first });
     expect(stale.body).toEqual({ invalidated: false, result: 'not_current' });
+  });
+
+  it('drops a token from every replica when it is named in an invalidation, even after the row has lost it', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const token = (await requestToken(admin, tenant.id)).body.access_token;
+    expect((await requestToken(world.admins[1], tenant.id)).body.access_token).toBe(token);
+    // What a lost race leaves behind: the row no longer holds the token (invalidated), the replicas' memory still does.
+    await world.database.query('UPDATE tokens SET access_token = NULL, fingerprint = NULL, expires_at = NULL, refresh_due_at = NULL WHERE tenant_id = $1', [
+      tenant.id,
+    ]);
+    const again = await admin.post(`/v1/tenants/${tenant.id}/token/invalidate`, { accessToken: token });
+    expect(again.body).toEqual({ invalidated: false, result: 'not_current' });
+    await eventually(async () => expect((await requestToken(world.admins[1], tenant.id)).body.access_token).not.toBe(token));
+    const fresh = await requestToken(admin, tenant.id);
+    expect(fresh.body.access_token).not.toBe(token);
+    expect(await logins(world, client.clientId)).toBe(2);
   });
 
   it('refuses tenants that cannot log in: unknown, not granted, suspended, without credential', async () => {
@@ -272,6 +381,92 @@ describe('tokens for internal services', () => {
     expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, {})).status).toBe(400);
     expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, { tenantId: intermediary.tenants[0].id })).body.status).toBe('valid');
     expect((await admin.post(`/v1/credentials/${intermediary.credential.id}/verify`, { tenantId: tenant.id })).status).toBe(400);
+  });
+
+  it('verifies without logging in beside a request that is logging in for the same key', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world);
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 800 });
+    try {
+      const asked = requestToken(admin, tenant.id);
+      await sleep(200);
+      const verified = await world.admins[1].post(`/v1/credentials/${credential.id}/verify`, {});
+      expect(verified.body.status).toBe('valid');
+      expect((await asked).status).toBe(200);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, maxInFlight: 1 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+    }
+  });
+
+  it('never logs in for a request beside its own replica refreshing the same key', async () => {
+    const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 8 } });
+    expect((await requestToken(admin, tenant.id, { minTtlSeconds: 1 })).status).toBe(200);
+    // The refresh (due at about 6 s) takes a second at MyInvois.
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 1000 });
+    try {
+      let refreshing: Record<string, any> | undefined;
+      await eventually(async () => {
+        refreshing = await tokenKeyOf(admin, tenant.id);
+        expect(refreshing?.state).toBe('refreshing');
+      }, 10_000);
+      const holder = world.brokers.findIndex((broker) => String(refreshing!.leaseOwner).includes(`:${broker.pid}:`));
+      expect(holder).toBeGreaterThanOrEqual(0);
+      // More than the old token has left: this request needs the new token, from the replica that is fetching it.
+      const asked = await requestToken(world.admins[holder], tenant.id, { minTtlSeconds: 6 });
+      expect(asked.status).toBe(200);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, maxInFlight: 1 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+    }
+  });
+
+  it('lets a request in flight finish through shutdown without giving its lease away', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    const { broker } = await extraBroker(world, { SHUTDOWN_GRACE_MS: '20000' });
+    const token = await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 2000 });
+    try {
+      // Not kept alive: an idle keep-alive connection would hold the stopping server open until the grace period ends.
+      const inFlight = request(`${broker.url}/v1/tenants/${tenant.id}/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+        reset: true,
+      }).then(async (response) => ({ status: response.statusCode, body: (await response.body.json()) as { access_token: string } }));
+      await sleep(400);
+      const stopped = broker.stop();
+      await sleep(400);
+      // Meanwhile another replica needs the token: it waits for the stopping one's login instead of logging in beside it.
+      const elsewhere = await requestToken(admin, tenant.id);
+      const answered = await inFlight;
+      expect(answered.status).toBe(200);
+      expect(elsewhere.body.access_token).toBe(answered.body.access_token);
+      expect(await stopped).toBe(0);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1, maxInFlight: 1 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  });
+
+  it('logs in for one client ID while twenty logins of other client IDs hang at MyInvois', async () => {
+    const { broker, admin: replica } = await extraBroker(world, { MYINVOIS_TIMEOUT_MS: '6000', REFRESH_ENABLED: 'false' });
+    const hanging = await Promise.all([intermediaryTenants(world, 10), intermediaryTenants(world, 10)]);
+    const healthy = await taxpayerTenant(world);
+    try {
+      for (const { client } of hanging) await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
+      const hung = hanging.flatMap((h) => h.tenants).map((t) => replica.post(`/v1/tenants/${t.id}/token`, {}));
+      const inFlight = async () => (await Promise.all(hanging.map(async (h) => (await world.simulator.counters(h.client.clientId)).inFlight))).reduce((a, b) => a + b);
+      await eventually(async () => expect(await inFlight()).toBe(20), 5000);
+      const started = Date.now();
+      expect((await replica.post(`/v1/tenants/${healthy.tenant.id}/token`, {})).status).toBe(200);
+      // Not queued behind the hung connections (which give up after 6 s).
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((await Promise.all(hung)).map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 503));
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
   });
 
   it('never puts a MyInvois token or client secret into logs or audit events', async () => {

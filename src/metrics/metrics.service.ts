@@ -78,7 +78,7 @@ export class MetricsService {
 
   readonly refreshes = new Counter({
     name: 'broker_refreshes_total',
-    help: 'Background token renewals, by outcome (refreshed, deferred for lack of budget, failed)',
+    help: 'Background token renewals, by outcome (refreshed, deferred for lack of budget, skipped, failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

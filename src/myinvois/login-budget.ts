@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MyInvoisError } from './myinvois.errors';
 
 export type LoginPurpose = 'on_demand' | 'refresh';
 
-export type SlotDecision = { granted: true } | { granted: false; waitMs: number; reason: 'exhausted' | 'paused' };
+export type SlotDecision<T> = { granted: true; admitted: T } | { granted: false; waitMs: number; reason: 'exhausted' | 'paused' };
+
+/**
+ * Runs inside the transaction that takes the slot, right before it is taken: the last check
+ * before a login goes out (is the credential still usable, which secret, is the lease still
+ * ours). Throwing refuses the login and gives the slot back.
+ */
+export type Admission<T> = (manager: EntityManager) => Promise<T>;
 
 /**
  * MyInvois allows `loginRatePerMinute` logins per client ID in any minute. The budget is kept
@@ -27,14 +34,17 @@ export class LoginBudget {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Waits up to `waitMaxMs` for a slot; then throws a 503 with Retry-After. */
-  async take(credentialId: string, limit: number, purpose: LoginPurpose, waitMaxMs = this.config.myinvois.loginWaitMaxMs): Promise<void> {
+  /**
+   * Waits up to `waitMaxMs` for a slot; then throws a 503 with Retry-After. `admit` runs again on
+   * every try, so a login that waited sees what changed meanwhile; the slot comes with its answer.
+   */
+  async take<T>(credentialId: string, limit: number, purpose: LoginPurpose, admit: Admission<T>, waitMaxMs = this.config.myinvois.loginWaitMaxMs): Promise<T> {
     const started = Date.now();
     for (;;) {
-      const decision = await this.tryTake(credentialId, limit, purpose);
+      const decision = await this.tryTake(credentialId, limit, purpose, admit);
       if (decision.granted) {
         this.metrics.loginBudgetWaitSeconds.observe({ purpose }, (Date.now() - started) / 1000);
-        return;
+        return decision.admitted;
       }
       const waited = Date.now() - started;
       if (waited + decision.waitMs > waitMaxMs) {
@@ -46,7 +56,7 @@ export class LoginBudget {
     }
   }
 
-  async tryTake(credentialId: string, limit: number, purpose: LoginPurpose): Promise<SlotDecision> {
+  private async tryTake<T>(credentialId: string, limit: number, purpose: LoginPurpose, admit: Admission<T>): Promise<SlotDecision<T>> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('INSERT INTO login_budgets (credential_id) VALUES ($1) ON CONFLICT DO NOTHING', [credentialId]);
       const [budget] = (await manager.query(
@@ -55,6 +65,8 @@ export class LoginBudget {
            FROM login_budgets WHERE credential_id = $1 FOR UPDATE`,
         [credentialId],
       )) as Array<{ paused_until: string | null; demand_until: string | null; now: string }>;
+      // Under the budget's row lock, so every login of this client ID, in every replica, is admitted one after the other.
+      const admitted = await admit(manager);
       const now = Number(budget.now);
       if (budget.paused_until && Number(budget.paused_until) > now) {
         return { granted: false as const, waitMs: Number(budget.paused_until) - now, reason: 'paused' as const };
@@ -71,7 +83,7 @@ export class LoginBudget {
           now,
           purpose,
         ]);
-        return { granted: true as const };
+        return { granted: true as const, admitted };
       }
       if (purpose === 'on_demand') {
         // Tell refreshers on every replica to stand back while requests wait.
@@ -92,6 +104,19 @@ export class LoginBudget {
        ON CONFLICT (credential_id) DO UPDATE SET paused_until = greatest(coalesce(login_budgets.paused_until, clock_timestamp()), excluded.paused_until)`,
       [credentialId, waitMs / 1000],
     );
+  }
+
+  /**
+   * SQL: how many slots background refreshes may take now for the credential row `c`, by the
+   * rules of tryTake (none while paused or while a request waits; the on-demand reserve left
+   * out). For planning a refresh batch in one statement; each login still takes its own slot.
+   */
+  static refreshSlotsSql(onDemandReserve: string): string {
+    return `CASE WHEN EXISTS (SELECT 1 FROM login_budgets b WHERE b.credential_id = c.id
+                                 AND (b.paused_until > clock_timestamp() OR b.demand_until > clock_timestamp())) THEN 0
+       ELSE greatest(0, c.login_rate_per_minute - ${onDemandReserve}
+                        - (SELECT count(*) FROM upstream_logins u
+                            WHERE u.credential_id = c.id AND u.at > clock_timestamp() - make_interval(secs => ${LoginBudget.WINDOW_MS / 1000}))) END`;
   }
 
   /** Slots left in the current window (for the refresher's planning). */

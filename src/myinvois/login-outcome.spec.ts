@@ -21,6 +21,7 @@ describe('classifying MyInvois login answers', () => {
       accessToken: token,
       expiresAt: new Date(NOW + 3600_000),
       expiresInSeconds: 3600,
+      lifetimeMs: 3600_000,
       scope: 'InvoicingAPI',
       tinClaim: 'C1234567890',
     });
@@ -29,7 +30,7 @@ describe('classifying MyInvois login answers', () => {
   it('falls back to TaxTin, to the requested scope, and to the sooner of exp and expires_in', async () => {
     const token = await jwt({ TaxTin: 'IG123' }, 600);
     const outcome = classifyResponse(200, {}, JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }), 'InvoicingAPI', NOW);
-    expect(outcome).toMatchObject({ kind: 'success', tinClaim: 'IG123', scope: 'InvoicingAPI', expiresAt: new Date(NOW + 600_000) });
+    expect(outcome).toMatchObject({ kind: 'success', tinClaim: 'IG123', scope: 'InvoicingAPI', expiresAt: new Date(NOW + 600_000), lifetimeMs: 600_000 });
     expect(outcome.kind === 'success' && outcome.expiryWarning).toMatch(/disagree/);
   });
 
@@ -64,6 +65,21 @@ describe('classifying MyInvois login answers', () => {
     expect(retryAfter({ 'retry-after': new Date(NOW + 5_000).toUTCString() }, NOW)).toBe(5_000);
     expect(retryAfter({}, NOW)).toBe(60_000);
     expect(retryAfter({ 'retry-after': '0' }, NOW)).toBe(1000);
+  });
+
+  it('honours Retry-After on 5xx answers too, and leaves the wait to the caller when none is stated', () => {
+    expect(classifyResponse(503, { 'retry-after': '30' }, '<html>down</html>', '', NOW)).toMatchObject({ kind: 'transient', reason: 'server_error', retryAfterMs: 30_000 });
+    expect(classifyResponse(500, { 'retry-after': new Date(NOW + 8_000).toUTCString() }, '', '', NOW)).toMatchObject({ kind: 'transient', retryAfterMs: 8_000 });
+    expect(classifyResponse(502, {}, '', '', NOW)).not.toHaveProperty('retryAfterMs');
+  });
+
+  it('caps a stated wait at an hour, however far away it says', () => {
+    expect(retryAfter({ 'retry-after': '999999999999999999999' }, NOW)).toBe(3600_000);
+    expect(retryAfter({ 'retry-after': new Date(NOW + 30 * 86_400_000).toUTCString() }, NOW)).toBe(3600_000);
+    expect(retryAfter({ 'x-rate-limit-reset': '9999-12-31T23:59:59Z' }, NOW)).toBe(3600_000);
+    expect(retryAfter({ 'x-rate-limit-reset': String(Math.floor(NOW / 1000) + 10 ** 9) }, NOW)).toBe(3600_000);
+    expect(classifyResponse(503, { 'retry-after': '86400' }, '', '', NOW)).toMatchObject({ retryAfterMs: 3600_000 });
+    expect(classifyResponse(429, { 'retry-after': '86400' }, '', '', NOW)).toMatchObject({ retryAfterMs: 3600_000 });
   });
 
   it('never puts a body it did not understand into its description in full', () => {

@@ -12,7 +12,7 @@ export type LoginOutcome =
   | { kind: 'request_error'; code: string; description: string; status: number }
   | { kind: 'rate_limited'; retryAfterMs: number; status: number }
   /** Worth retrying later: 5xx, timeouts, connection errors, answers that are not the expected JSON. */
-  | { kind: 'transient'; reason: 'server_error' | 'timeout' | 'connection' | 'bad_response'; description: string; status?: number };
+  | { kind: 'transient'; reason: 'server_error' | 'timeout' | 'connection' | 'bad_response'; description: string; status?: number; retryAfterMs?: number };
 
 export interface LoginSuccess {
   kind: 'success';
@@ -20,6 +20,8 @@ export interface LoginSuccess {
   /** When the token expires: from `expires_in`, or `exp` if that is sooner. */
   expiresAt: Date;
   expiresInSeconds: number;
+  /** From receipt to `expiresAt`: what a login gives, whichever of `exp` and `expires_in` is sooner. */
+  lifetimeMs: number;
   scope: string;
   /** The taxpayer TIN claim (`TaxpayerTIN`, older tokens `TaxTin`), unverified: a hint only. */
   tinClaim: string | null;
@@ -30,12 +32,18 @@ export interface LoginSuccess {
 const REFUSED = new Set(['invalid_client', 'unauthorized_client', 'unauthorised_client', 'invalid_grant']);
 const REQUEST_ERRORS = new Set(['invalid_request', 'unsupported_grant_type', 'invalid_scope']);
 const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** A stated wait longer than this is taken as this: a wrong clock or header must not stop a client ID for days. */
+export const MAX_RETRY_AFTER_MS = 3600_000;
 
 export function classifyResponse(status: number, headers: Record<string, string | undefined>, body: string, requestedScope: string, now = Date.now()): LoginOutcome {
   if (status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfter(headers, now), status };
   const json = parseJson(body);
   if (status === 200) return success(json, requestedScope, now) ?? { kind: 'transient', reason: 'bad_response', description: 'a 200 answer without a usable access token', status };
-  if (status >= 500) return { kind: 'transient', reason: 'server_error', description: describeBody(json, body, status), status };
+  if (status >= 500) {
+    // A 503 with Retry-After says when to come back; without one, the caller picks its own back-off.
+    const stated = statedWait(headers, now);
+    return { kind: 'transient', reason: 'server_error', description: describeBody(json, body, status), status, ...(stated === undefined ? {} : { retryAfterMs: stated }) };
+  }
   if (status === 403) return { kind: 'refused', code: 'forbidden', description: describeBody(json, body, status), status };
   const error = typeof json?.error === 'string' ? json.error : undefined;
   const description = typeof json?.error_description === 'string' ? json.error_description.slice(0, 300) : '';
@@ -70,6 +78,7 @@ function success(json: Record<string, unknown> | undefined, requestedScope: stri
     accessToken,
     expiresAt: new Date(expiresAtMs),
     expiresInSeconds: expiresIn,
+    lifetimeMs: expiresAtMs - now,
     // MyInvois may leave out `scope` when it equals the request.
     scope: typeof json?.scope === 'string' ? json.scope : requestedScope,
     tinClaim: tin,
@@ -77,20 +86,29 @@ function success(json: Record<string, unknown> | undefined, requestedScope: stri
   };
 }
 
-/** `Retry-After` (seconds or an HTTP date), else `X-Rate-Limit-Reset` (a date-time), else a minute. */
+/** `Retry-After` (seconds or an HTTP date), else `X-Rate-Limit-Reset` (a date-time), else a minute; at most an hour. */
 export function retryAfter(headers: Record<string, string | undefined>, now = Date.now()): number {
+  return statedWait(headers, now) ?? DEFAULT_RETRY_AFTER_MS;
+}
+
+/** The wait MyInvois states in its headers, between 1 s and MAX_RETRY_AFTER_MS; undefined when it states none. */
+function statedWait(headers: Record<string, string | undefined>, now: number): number | undefined {
   const retry = headers['retry-after'];
   if (retry !== undefined) {
-    if (/^\d+(\.\d+)?$/.test(retry.trim())) return Math.max(1000, Math.ceil(Number(retry) * 1000));
+    if (/^\d+(\.\d+)?$/.test(retry.trim())) return bounded(Number(retry) * 1000);
     const at = Date.parse(retry);
-    if (!Number.isNaN(at)) return Math.max(1000, at - now);
+    if (!Number.isNaN(at)) return bounded(at - now);
   }
   const reset = headers['x-rate-limit-reset'];
   if (reset !== undefined) {
     const at = /^\d+$/.test(reset.trim()) ? Number(reset) * (Number(reset) > 1e12 ? 1 : 1000) : Date.parse(reset);
-    if (!Number.isNaN(at)) return Math.max(1000, at - now);
+    if (!Number.isNaN(at)) return bounded(at - now);
   }
-  return DEFAULT_RETRY_AFTER_MS;
+  return undefined;
+}
+
+function bounded(waitMs: number): number {
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, Math.ceil(waitMs)));
 }
 
 function parseJson(body: string): Record<string, unknown> | undefined {

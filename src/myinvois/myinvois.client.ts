@@ -15,6 +15,7 @@ export interface LoginRequest {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+const MAX_CONNECTIONS_PER_HOST = 512;
 
 /**
  * `POST {base}/connect/token` exactly as MyInvois wants it: a form body with the client
@@ -30,7 +31,11 @@ export class MyInvoisClient implements OnApplicationShutdown {
       connect: { timeout: config.myinvois.connectTimeoutMs },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      connections: 16,
+      // Every client ID logs in at the same host, so this pool is shared by all of them. It must
+      // never be what limits logins: a login queued here behind other client IDs' hung requests
+      // waits for nothing, and its budget slot (taken before the request is sent) runs on. The
+      // budget already bounds logins per client ID; this only guards against a runaway.
+      connections: MAX_CONNECTIONS_PER_HOST,
     });
   }
 

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { LoginBudget } from '../myinvois/login-budget';
 import { tokensAtRisk } from '../tokens/refresh-policy';
-import { TokenStore } from '../tokens/token-store';
+import { DueToken, TokenStore } from '../tokens/token-store';
 import { TokensService } from '../tokens/tokens.service';
 
 const FORECAST_EVERY_MS = 15_000;
@@ -26,10 +26,15 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   private readonly shutdown = new AbortController();
   private lastForecast = 0;
   private readonly lastWarning = new Map<string, number>();
+  /** Client IDs the at-risk gauge was last set for, so that one leaving the forecast is cleared. */
+  private forecastClientIds = new Set<string>();
+  /** Leases this refresher claimed and has not finished with: the only ones it hands back at shutdown. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly store: TokenStore,
     private readonly tokens: TokensService,
+    private readonly budget: LoginBudget,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
@@ -39,50 +44,70 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
     this.schedule();
   }
 
-  /** A stopped replica finishes its round and hands its leases back for others to take at once. */
+  /**
+   * A stopped replica finishes its round and hands its refresh leases back for others to take
+   * at once. Requests still in flight keep theirs: the HTTP server closes after this hook and
+   * lets them finish, and they store or give back their own leases.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    await Promise.race([this.round?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())]);
+    await this.roundOrTimeout();
     // A login still waiting on MyInvois is abandoned, so that its bookkeeping happens while the pool is open.
     this.shutdown.abort();
-    await this.round?.catch(() => undefined);
-    const released = await this.store.releaseAll().catch(() => 0);
+    await this.roundOrTimeout();
+    // Whatever the round has not finished with by now (stuck on the database, say) goes back here.
+    const released = await this.store.releaseLeases([...this.held]).catch(() => 0);
     if (released > 0) this.logger.log({ released }, 'released token leases');
+  }
+
+  private async roundOrTimeout(): Promise<void> {
+    await Promise.race([this.round?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())]);
   }
 
   /** One round: public so that tests and operators can trigger it. */
   async runRound(): Promise<void> {
     const due = await this.store.claimDue(this.config.refresh.batchSize, this.config.refresh.activeWindowSeconds);
+    for (const token of due) this.held.add(token.lease.id);
     // Keys of one client ID one after the other (the soonest first, as claimed); client IDs side by side.
-    const byCredential = new Map<string, typeof due>();
-    for (const token of due) byCredential.set(token.key.credentialId, [...(byCredential.get(token.key.credentialId) ?? []), token]);
-    await Promise.all(
-      [...byCredential.values()].map(async (tokens) => {
-        for (const [index, token] of tokens.entries()) {
-          const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token, this.shutdown.signal);
-          this.metrics.refreshes.inc({ outcome });
-          if (outcome === 'deferred') {
-            // No slot for this client ID now: the rest of its batch waits for a later round.
-            for (const rest of tokens.slice(index + 1)) await this.store.release(rest.key);
-            return;
-          }
-        }
-      }),
-    );
+    const byCredential = new Map<string, DueToken[]>();
+    for (const token of due) byCredential.set(token.lease.key.credentialId, [...(byCredential.get(token.lease.key.credentialId) ?? []), token]);
+    await Promise.all([...byCredential.values()].map((tokens) => this.refreshInTurn(tokens)));
     if (Date.now() - this.lastForecast > FORECAST_EVERY_MS) {
       this.lastForecast = Date.now();
       await this.forecast();
     }
   }
 
+  /** One client ID's share of the batch, the soonest to expire first. */
+  private async refreshInTurn(tokens: DueToken[]): Promise<void> {
+    try {
+      for (const [index, token] of tokens.entries()) {
+        const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token, this.shutdown.signal);
+        this.metrics.refreshes.inc({ outcome });
+        if (outcome === 'deferred') {
+          // No slot for this client ID now (or stopping): the rest of its batch waits for a later round.
+          for (const rest of tokens.slice(index + 1)) await this.store.release(rest.lease);
+          return;
+        }
+      }
+    } finally {
+      // Each was stored, recorded or given back above; after an error, its lease runs out by itself.
+      for (const token of tokens) this.held.delete(token.lease.id);
+    }
+  }
+
   /** Says so when a client ID's budget cannot renew its tokens in use before they expire. */
   private async forecast(): Promise<void> {
     const now = Date.now();
+    const forecast = new Set<string>();
     for (const credential of await this.store.inUseExpiries(this.config.refresh.activeWindowSeconds)) {
       const perWindow = Math.max(1, credential.limit - this.config.myinvois.onDemandReserve);
-      const atRisk = tokensAtRisk(credential.expiriesMs, perWindow, LoginBudget.WINDOW_MS, now);
+      // Logins already made in this window (requests' and refreshes') are not available to renewals.
+      const availableNow = (await this.budget.remaining(credential.credentialId, credential.limit)) - this.config.myinvois.onDemandReserve;
+      const atRisk = tokensAtRisk(credential.expiriesMs, { perWindow, availableNow, windowMs: LoginBudget.WINDOW_MS, nowMs: now });
       this.metrics.refreshTokensAtRisk.set({ client_id: credential.clientId }, atRisk);
+      forecast.add(credential.clientId);
       if (atRisk > 0 && now - (this.lastWarning.get(credential.credentialId) ?? 0) > WARN_EVERY_MS) {
         this.lastWarning.set(credential.credentialId, now);
         this.logger.warn(
@@ -91,6 +116,9 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
         );
       }
     }
+    // A client ID no longer in use (or now invalid) is no longer at risk.
+    for (const clientId of this.forecastClientIds) if (!forecast.has(clientId)) this.metrics.refreshTokensAtRisk.remove({ client_id: clientId });
+    this.forecastClientIds = forecast;
   }
 
   private schedule(): void {

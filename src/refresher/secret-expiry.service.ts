@@ -28,7 +28,7 @@ export class SecretExpiryService implements OnApplicationBootstrap {
 
   @Cron('7 0 * * *', { name: 'secret-expiry' })
   async announce(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    const announced = await this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
         `UPDATE credentials SET expiry_warned_on = current_date
           WHERE secret_expires_at IS NOT NULL AND secret_expires_at < now() + make_interval(days => $1)
@@ -36,20 +36,24 @@ export class SecretExpiryService implements OnApplicationBootstrap {
         RETURNING id, client_id, environment, secret_expires_at`,
         [this.config.vault.expiryWarningDays],
       )) as [Array<{ id: string; client_id: string; environment: string; secret_expires_at: Date }>, number];
-      for (const row of rows[0]) {
-        const daysLeft = Math.floor((row.secret_expires_at.getTime() - Date.now()) / 86_400_000);
-        this.logger.warn(
-          { credentialId: row.id, clientId: row.client_id, secretExpiresAt: row.secret_expires_at, daysLeft },
-          `the secrets of MyInvois client ID ${row.client_id} ${daysLeft < 0 ? 'have expired' : `expire in ${daysLeft} day(s)`}: regenerate them in the MyInvois portal and PUT them to /v1/credentials/${row.id}/secrets`,
-        );
+      const expiring = rows[0].map((row) => ({ ...row, daysLeft: Math.floor((row.secret_expires_at.getTime() - Date.now()) / 86_400_000) }));
+      for (const row of expiring) {
         await this.audit.record(manager, {
           actor: systemActor('secret-expiry'),
           action: 'credential.secret_expiring',
           target: { type: 'credential', id: row.id },
-          details: { clientId: row.client_id, environment: row.environment, secretExpiresAt: row.secret_expires_at, daysLeft },
+          details: { clientId: row.client_id, environment: row.environment, secretExpiresAt: row.secret_expires_at, daysLeft: row.daysLeft },
         });
       }
-      return rows[0].length;
+      return expiring;
     });
+    // Only once committed: a rolled-back day is announced again, by whichever replica claims it next.
+    for (const row of announced) {
+      this.logger.warn(
+        { credentialId: row.id, clientId: row.client_id, secretExpiresAt: row.secret_expires_at, daysLeft: row.daysLeft },
+        `the secrets of MyInvois client ID ${row.client_id} ${row.daysLeft < 0 ? 'have expired' : `expire in ${row.daysLeft} day(s)`}: regenerate them in the MyInvois portal and PUT them to /v1/credentials/${row.id}/secrets`,
+      );
+    }
+    return announced.length;
   }
 }

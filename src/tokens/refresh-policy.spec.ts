@@ -5,10 +5,19 @@ const settings = { thresholdRatio: 0.25, jitterRatio: 0.05, backoffBaseMs: 5000,
 describe('refresh policy', () => {
   it('makes a token due when a quarter of its life is left, up to 5 % earlier', () => {
     const acquired = 1_000_000;
-    expect(refreshDueAt(acquired, 3600, settings, 0).getTime()).toBe(acquired + 2700_000);
-    expect(refreshDueAt(acquired, 3600, settings, 1).getTime()).toBe(acquired + 2700_000 - 180_000);
-    const spread = new Set(Array.from({ length: 20 }, () => refreshDueAt(acquired, 3600, settings).getTime()));
+    const expires = acquired + 3600_000;
+    expect(refreshDueAt(acquired, expires, settings, 0).getTime()).toBe(acquired + 2700_000);
+    expect(refreshDueAt(acquired, expires, settings, 1).getTime()).toBe(acquired + 2700_000 - 180_000);
+    const spread = new Set(Array.from({ length: 20 }, () => refreshDueAt(acquired, expires, settings).getTime()));
     expect(spread.size).toBeGreaterThan(15);
+  });
+
+  it('measures the lifetime to the effective expiry, so a token whose exp is sooner than expires_in is due before it expires', () => {
+    const acquired = 1_000_000;
+    // expires_in said an hour, exp ten minutes: due with a quarter of the ten minutes left.
+    const expires = acquired + 600_000;
+    expect(refreshDueAt(acquired, expires, settings, 0).getTime()).toBe(acquired + 450_000);
+    expect(refreshDueAt(acquired, expires, settings, 1).getTime()).toBeLessThan(expires);
   });
 
   it('backs off exponentially with jitter, capped, and never sooner than Retry-After', () => {
@@ -22,13 +31,20 @@ describe('refresh policy', () => {
   });
 
   it('counts the tokens a budget cannot renew before they expire', () => {
-    const now = 0;
-    const minute = 61_000;
+    const outlook = { perWindow: 11, availableNow: 11, windowMs: 61_000, nowMs: 0 };
     // 11 renewals per window: the first 11 are safe whenever they expire after now + 2 s.
     const soon = Array.from({ length: 30 }, () => 10 * 60_000);
-    expect(tokensAtRisk(soon, 11, minute, now)).toBe(0);
+    expect(tokensAtRisk(soon, outlook)).toBe(0);
     // 30 tokens all expiring in 90 s: 11 now, 11 in a window, 8 would need a third window (122 s).
-    expect(tokensAtRisk(Array.from({ length: 30 }, () => 90_000), 11, minute, now)).toBe(8);
-    expect(tokensAtRisk([], 11, minute, now)).toBe(0);
+    expect(tokensAtRisk(Array.from({ length: 30 }, () => 90_000), outlook)).toBe(8);
+    expect(tokensAtRisk([], outlook)).toBe(0);
+  });
+
+  it('counts the logins already made in this window against it', () => {
+    const expiring = Array.from({ length: 30 }, () => 90_000);
+    // 8 slots of this window used: 3 now, 11 in the next window, 16 would need a third.
+    expect(tokensAtRisk(expiring, { perWindow: 11, availableNow: 3, windowMs: 61_000, nowMs: 0 })).toBe(16);
+    // Nothing left now: tokens expiring in 30 s all lapse.
+    expect(tokensAtRisk([30_000, 30_000], { perWindow: 11, availableNow: 0, windowMs: 61_000, nowMs: 0 })).toBe(2);
   });
 });

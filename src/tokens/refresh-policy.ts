@@ -11,10 +11,14 @@ export interface RefreshPolicySettings {
   backoffMaxMs: number;
 }
 
-/** Tokens acquired together do not all come due together: each is due a random bit earlier. */
-export function refreshDueAt(acquiredAtMs: number, lifetimeSeconds: number, settings: RefreshPolicySettings, random = Math.random()): Date {
-  const lifetimeMs = lifetimeSeconds * 1000;
-  return new Date(acquiredAtMs + lifetimeMs * (1 - settings.thresholdRatio) - random * settings.jitterRatio * lifetimeMs);
+/**
+ * Due when `thresholdRatio` of the lifetime is left, measured to the effective expiry (`exp`
+ * may come before `expires_in`). Tokens acquired together do not all come due together: each
+ * is due a random bit earlier.
+ */
+export function refreshDueAt(acquiredAtMs: number, expiresAtMs: number, settings: RefreshPolicySettings, random = Math.random()): Date {
+  const lifetimeMs = Math.max(0, expiresAtMs - acquiredAtMs);
+  return new Date(expiresAtMs - lifetimeMs * (settings.thresholdRatio + random * settings.jitterRatio));
 }
 
 /** Exponential with ±20 % jitter, capped; never sooner than MyInvois asked (`Retry-After`). */
@@ -23,12 +27,27 @@ export function backoffMs(failures: number, settings: RefreshPolicySettings, ret
   return Math.max(retryAfterMs, Math.round(exponential * (0.8 + 0.4 * random)));
 }
 
+export interface BudgetOutlook {
+  /** Renewals the budget allows per window. */
+  perWindow: number;
+  /** Of those, still free in the current window (logins already made count against it). */
+  availableNow: number;
+  windowMs: number;
+  nowMs: number;
+  /** How long a login takes. */
+  loginMs?: number;
+}
+
 /**
  * How many in-use tokens of one client ID will expire before the login budget can renew them:
- * the k-th to expire gets a slot no sooner than `floor(k / perWindow)` windows from now.
+ * the first `availableNow` to expire get a slot now, the k-th after them no sooner than
+ * `1 + floor(k / perWindow)` windows from now.
  */
-export function tokensAtRisk(expiriesMs: number[], perWindow: number, windowMs: number, nowMs: number, loginMs = 2000): number {
+export function tokensAtRisk(expiriesMs: number[], outlook: BudgetOutlook): number {
+  const { windowMs, nowMs, loginMs = 2000 } = outlook;
+  const rate = Math.max(1, outlook.perWindow);
+  const now = Math.max(0, Math.min(outlook.availableNow, rate));
+  const windowsAway = (k: number) => (k < now ? 0 : 1 + Math.floor((k - now) / rate));
   const sorted = [...expiriesMs].sort((a, b) => a - b);
-  const rate = Math.max(1, perWindow);
-  return sorted.filter((expiresAt, k) => expiresAt < nowMs + Math.floor(k / rate) * windowMs + loginMs).length;
+  return sorted.filter((expiresAt, k) => expiresAt < nowMs + windowsAway(k) * windowMs + loginMs).length;
 }

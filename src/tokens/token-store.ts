@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { LoginBudget } from '../myinvois/login-budget';
 import { ListTokensQuery, TokenState, TokenStateDto } from './dto/token-state.dto';
 import { advisoryLockId, TokenKey } from './token-key';
 
@@ -15,8 +16,21 @@ export interface StoredToken {
   expiresAtMs: number;
 }
 
-export interface DueToken {
+/** One acquisition's right to log in for a key: the row's `lease_id` while it is still this one's. */
+export interface Lease {
   key: TokenKey;
+  id: string;
+}
+
+/** The lease went to another acquisition (it ran out while this one waited): this one must not log in. */
+export class LeaseLost extends Error {
+  constructor() {
+    super('the lease on this token key was taken over');
+  }
+}
+
+export interface DueToken {
+  lease: Lease;
   tenantId: string;
   failures: number;
   expiresAtMs: number | null;
@@ -25,12 +39,36 @@ export interface DueToken {
 export type Claim =
   /** The row holds a token with enough life left (maybe another replica just stored it). */
   | { kind: 'stored'; token: StoredToken }
-  /** This process holds the key's lease: it logs in and stores the result. */
-  | { kind: 'leased' }
-  /** Another replica (or the refresher) is logging in for this key right now. */
+  /** This acquisition holds the key's lease: it logs in and stores the result. */
+  | { kind: 'leased'; lease: Lease }
+  /** Another acquisition (another replica, the refresher, a verification) is logging in for this key right now. */
   | { kind: 'busy'; leaseUntilMs: number }
-  /** A recent transient failure: no new attempt before `retryAtMs`. */
-  | { kind: 'backing_off'; retryAtMs: number; lastErrorCode: string | null };
+  /** A recent failure: no new attempt before `retryAtMs`. */
+  | { kind: 'backing_off'; retryAtMs: number; lastErrorCode: string | null }
+  /** Even a fresh token would not live that long: MyInvois gives about `lifetimeSeconds`. */
+  | { kind: 'beyond_lifetime'; lifetimeSeconds: number }
+  /** The token is younger than the invalidate cooldown and fine for ordinary callers: no new login for a longer minimum yet. */
+  | { kind: 'too_recent'; leftMs: number; retryAtMs: number };
+
+/** After a failed login: when requests may try again, and when the refresher may. */
+export interface Retry {
+  /** MyInvois's Retry-After, or a short back-off: requests never wait longer than this. */
+  requestsAfterMs: number;
+  /** The refresher's own, longer back-off. */
+  refreshAfterMs: number;
+}
+
+interface ClaimRow {
+  access_token: Buffer | null;
+  fingerprint: string | null;
+  expires_at: string | null;
+  acquired_at: string | null;
+  lifetime_seconds: number | null;
+  lease_until: string | null;
+  next_attempt_at: string | null;
+  last_error_code: string | null;
+  now: string;
+}
 
 const PK = 'credential_id = $1 AND on_behalf_of = $2 AND scope = $3';
 
@@ -39,60 +77,118 @@ const PK = 'credential_id = $1 AND on_behalf_of = $2 AND scope = $3';
  * advisory lock, re-reads the row (another replica may have stored a fresh token a moment
  * ago) and, if a login is needed, takes the row's lease before releasing the lock; the login
  * itself runs outside any transaction, so no connection is held while MyInvois answers.
+ * A lease is one acquisition's (`lease_id`), not the process's: the refresher, a request and a
+ * verification in the same replica exclude each other like those of different replicas.
  */
 @Injectable()
 export class TokenStore {
-  /** This process, as a lease owner. */
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** This process, as shown to admins while it holds a lease (the column holds 64 characters). */
+  readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** A lease confirmed right before a login covers the whole login, however short TOKEN_LEASE_SECONDS is. */
+  readonly loginLeaseSeconds: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.loginLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.myinvois.timeoutMs / 1000) + 2);
+  }
 
+  /** For a request that needs a token with `minTtlMs` left. */
   async claim(key: TokenKey, tenantId: string | null, minTtlMs: number): Promise<Claim> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [advisoryLockId(key)]);
-      const [row] = (await manager.query(
-        `SELECT access_token, fingerprint, extract(epoch FROM expires_at) * 1000 AS expires_at, lease_owner,
-                extract(epoch FROM lease_until) * 1000 AS lease_until, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
-                last_error_code, extract(epoch FROM clock_timestamp()) * 1000 AS now
-           FROM tokens WHERE ${PK} FOR UPDATE`,
-        [key.credentialId, key.onBehalfOf, key.scope],
-      )) as Array<Record<string, string | Buffer | null>>;
+    return this.underKeyLock(key, tenantId, async (manager, row) => {
       const now = row ? Number(row.now) : Date.now();
       if (row?.access_token && Number(row.expires_at) - now >= minTtlMs) {
-        return { kind: 'stored' as const, token: { sealed: row.access_token as Buffer, fingerprint: String(row.fingerprint), expiresAtMs: Number(row.expires_at) } };
+        return { kind: 'stored', token: { sealed: row.access_token, fingerprint: String(row.fingerprint), expiresAtMs: Number(row.expires_at) } };
       }
-      if (row?.lease_owner && row.lease_owner !== this.owner && Number(row.lease_until) > now) {
-        return { kind: 'busy' as const, leaseUntilMs: Number(row.lease_until) };
+      // No login for what a login cannot give: a caller's large minTtlSeconds would otherwise spend the budget for nothing.
+      const lifetimeSeconds = row?.lifetime_seconds ?? (await this.knownLifetimeSeconds(manager, key.credentialId));
+      if (lifetimeSeconds !== null && minTtlMs >= lifetimeSeconds * 1000) return { kind: 'beyond_lifetime', lifetimeSeconds };
+      if (row?.access_token && row.acquired_at) {
+        const retryAtMs = Number(row.acquired_at) + this.config.tokens.invalidateCooldownSeconds * 1000;
+        const leftMs = Number(row.expires_at) - now;
+        if (retryAtMs > now && leftMs >= this.config.tokens.minTtlSeconds * 1000) return { kind: 'too_recent', leftMs, retryAtMs };
       }
+      const busy = busyUnlessExpired(row);
+      if (busy) return busy;
       if (row?.next_attempt_at && Number(row.next_attempt_at) > now) {
-        return { kind: 'backing_off' as const, retryAtMs: Number(row.next_attempt_at), lastErrorCode: (row.last_error_code as string | null) ?? null };
+        return { kind: 'backing_off', retryAtMs: Number(row.next_attempt_at), lastErrorCode: row.last_error_code };
       }
-      await manager.query(
-        `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, lease_owner, lease_until)
-         VALUES ($1, $2, $3, $4, $5, clock_timestamp() + make_interval(secs => $6))
-         ON CONFLICT (credential_id, on_behalf_of, scope) DO UPDATE
-           SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,
-               tenant_id = coalesce(excluded.tenant_id, tokens.tenant_id), updated_at = now()`,
-        [key.credentialId, key.onBehalfOf, key.scope, tenantId, this.owner, this.config.tokens.leaseSeconds],
-      );
-      return { kind: 'leased' as const };
+      return undefined;
     });
   }
 
+  /** For an operator's verification: a real login whatever the row holds, but never beside another acquisition. */
+  async claimForVerification(key: TokenKey, tenantId: string | null): Promise<Extract<Claim, { kind: 'leased' | 'busy' }>> {
+    const claim = await this.underKeyLock(key, tenantId, async (_manager, row) => busyUnlessExpired(row));
+    return claim as Extract<Claim, { kind: 'leased' | 'busy' }>;
+  }
+
+  /** The key's row read under its advisory lock; when `decide` answers nothing, the lease is taken. */
+  private async underKeyLock(
+    key: TokenKey,
+    tenantId: string | null,
+    decide: (manager: EntityManager, row: ClaimRow | undefined) => Promise<Claim | undefined>,
+  ): Promise<Claim> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [advisoryLockId(key)]);
+      const [row] = (await manager.query(
+        `SELECT access_token, fingerprint, extract(epoch FROM expires_at) * 1000 AS expires_at, extract(epoch FROM acquired_at) * 1000 AS acquired_at,
+                lifetime_seconds, extract(epoch FROM lease_until) * 1000 AS lease_until, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
+                last_error_code, extract(epoch FROM clock_timestamp()) * 1000 AS now
+           FROM tokens WHERE ${PK} FOR UPDATE`,
+        [key.credentialId, key.onBehalfOf, key.scope],
+      )) as ClaimRow[];
+      const decided = await decide(manager, row);
+      if (decided) return decided;
+      const [leased] = (await manager.query(
+        `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, lease_owner, lease_id, lease_until)
+         VALUES ($1, $2, $3, $4, $5, gen_random_uuid(), clock_timestamp() + make_interval(secs => $6))
+         ON CONFLICT (credential_id, on_behalf_of, scope) DO UPDATE
+           SET lease_owner = excluded.lease_owner, lease_id = excluded.lease_id, lease_until = excluded.lease_until,
+               tenant_id = coalesce(excluded.tenant_id, tokens.tenant_id), updated_at = now()
+         RETURNING lease_id`,
+        [key.credentialId, key.onBehalfOf, key.scope, tenantId, this.owner, this.config.tokens.leaseSeconds],
+      )) as Array<{ lease_id: string }>;
+      return { kind: 'leased', lease: { key, id: leased.lease_id } };
+    });
+  }
+
+  /** What a login of this credential gave last (any key): tokens of one client ID live alike. */
+  private async knownLifetimeSeconds(manager: EntityManager, credentialId: string): Promise<number | null> {
+    const [row] = (await manager.query(
+      `SELECT lifetime_seconds FROM tokens WHERE credential_id = $1 AND lifetime_seconds IS NOT NULL ORDER BY acquired_at DESC NULLS LAST LIMIT 1`,
+      [credentialId],
+    )) as Array<{ lifetime_seconds: number }>;
+    return row?.lifetime_seconds ?? null;
+  }
+
   /**
-   * Stores a fresh token and gives the lease back (a lease taken over meanwhile is harmless:
-   * both tokens are valid). `inUse`: a request asked for it, so it counts as used now; a
-   * refresh leaves `last_used_at` alone, or refreshing would keep a token "in use" for ever.
+   * Right before a login goes out: is the lease still this acquisition's? If so it is extended to
+   * cover the login. A lease that ran out but was not taken over is still ours.
+   */
+  async confirmLease(lease: Lease, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows = (await manager.query(
+      `UPDATE tokens SET lease_until = greatest(lease_until, clock_timestamp() + make_interval(secs => $5))
+        WHERE ${PK} AND lease_id = $4 RETURNING 1`,
+      [lease.key.credentialId, lease.key.onBehalfOf, lease.key.scope, lease.id, this.loginLeaseSeconds],
+    )) as [unknown[], number];
+    return rows[1] > 0;
+  }
+
+  /**
+   * Stores a fresh token and gives the lease back, if it is still this acquisition's (one taken
+   * over meanwhile stays with its holder; both tokens are valid). `inUse`: a request asked for
+   * it, so it counts as used now; a refresh leaves `last_used_at` alone, or refreshing would
+   * keep a token "in use" for ever.
    */
   async store(
-    key: TokenKey,
+    lease: Lease,
     tenantId: string | null,
     token: { sealed: Buffer; fingerprint: string; expiresAt: Date; lifetimeSeconds: number; refreshDueAt: Date | null },
     inUse: boolean,
   ): Promise<void> {
+    const { key } = lease;
     await this.dataSource.query(
       `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, access_token, fingerprint, expires_at, acquired_at, lifetime_seconds,
                           refresh_due_at, last_used_at)
@@ -100,45 +196,78 @@ export class TokenStore {
        ON CONFLICT (credential_id, on_behalf_of, scope) DO UPDATE
          SET access_token = excluded.access_token, fingerprint = excluded.fingerprint, expires_at = excluded.expires_at,
              acquired_at = excluded.acquired_at, lifetime_seconds = excluded.lifetime_seconds, refresh_due_at = excluded.refresh_due_at,
-             tenant_id = coalesce(excluded.tenant_id, tokens.tenant_id), lease_owner = NULL, lease_until = NULL, failures = 0,
-             next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL,
+             tenant_id = coalesce(excluded.tenant_id, tokens.tenant_id),
+             lease_owner = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_owner END,
+             lease_until = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_until END,
+             lease_id = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_id END,
+             failures = 0, next_attempt_at = NULL, refresh_next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL,
              last_used_at = coalesce(excluded.last_used_at, tokens.last_used_at), updated_at = now()`,
-      [key.credentialId, key.onBehalfOf, key.scope, tenantId, token.sealed, token.fingerprint, token.expiresAt, token.lifetimeSeconds, token.refreshDueAt, inUse],
+      [
+        key.credentialId,
+        key.onBehalfOf,
+        key.scope,
+        tenantId,
+        token.sealed,
+        token.fingerprint,
+        token.expiresAt,
+        token.lifetimeSeconds,
+        token.refreshDueAt,
+        inUse,
+        lease.id,
+      ],
     );
   }
 
   /**
-   * Leases a batch of due tokens for refresh: used within the active window, credential not
-   * invalid, tenant still active on it, not leased, not backing off; the soonest to expire
-   * first. SKIP LOCKED: replicas claiming at the same moment get different tokens. (Joins the
-   * tenants and credentials tables directly: one statement, because the claim must be atomic.)
+   * Leases due tokens for refresh: used within the active window, credential not invalid, tenant
+   * still active on it, not leased, not backing off. Per client ID the soonest to expire first,
+   * and no more than its budget can renew now (less the renewals already leased), so a client ID
+   * without budget takes no place in the batch of one with budget. SKIP LOCKED: replicas
+   * claiming at the same moment get different tokens. Joins the tenants, credentials and budget
+   * tables directly: one statement, because the claim must be atomic.
    */
-  async claimDue(limit: number, activeWindowSeconds: number): Promise<Array<DueToken>> {
+  async claimDue(limit: number, activeWindowSeconds: number): Promise<DueToken[]> {
     const rows = (await this.dataSource.query(
-      `WITH due AS (
-         SELECT t.credential_id, t.on_behalf_of, t.scope
+      `WITH candidates AS (
+         SELECT t.credential_id, t.on_behalf_of, t.scope, t.expires_at
            FROM tokens t
-           JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
            JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
           WHERE t.refresh_due_at <= clock_timestamp()
             AND t.last_used_at > clock_timestamp() - make_interval(secs => $1)
             AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
             AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
-          ORDER BY t.expires_at ASC NULLS FIRST
+            AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())),
+       room AS (
+         SELECT c.id AS credential_id,
+                ${LoginBudget.refreshSlotsSql('$5')}
+                - (SELECT count(*) FROM tokens l WHERE l.credential_id = c.id AND l.lease_until > clock_timestamp()) AS slots
+           FROM credentials c
+          WHERE c.status <> 'invalid' AND c.id IN (SELECT credential_id FROM candidates)),
+       ranked AS (
+         SELECT d.credential_id, d.on_behalf_of, d.scope, r.slots,
+                row_number() OVER (PARTITION BY d.credential_id ORDER BY d.expires_at ASC NULLS FIRST) AS rank
+           FROM candidates d JOIN room r ON r.credential_id = d.credential_id AND r.slots > 0),
+       due AS (
+         SELECT t.credential_id, t.on_behalf_of, t.scope
+           FROM tokens t JOIN ranked r ON r.credential_id = t.credential_id AND r.on_behalf_of = t.on_behalf_of AND r.scope = t.scope
+          WHERE r.rank <= r.slots AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
+          ORDER BY r.rank, t.expires_at ASC NULLS FIRST
           LIMIT $2
           FOR UPDATE OF t SKIP LOCKED)
-       UPDATE tokens t SET lease_owner = $3, lease_until = clock_timestamp() + make_interval(secs => $4)
+       UPDATE tokens t SET lease_owner = $3, lease_id = gen_random_uuid(), lease_until = clock_timestamp() + make_interval(secs => $4)
          FROM due
         WHERE t.credential_id = due.credential_id AND t.on_behalf_of = due.on_behalf_of AND t.scope = due.scope
-       RETURNING t.credential_id, t.on_behalf_of, t.scope, t.tenant_id, t.failures, extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
-      [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds],
-    )) as [Array<{ credential_id: string; on_behalf_of: string; scope: string; tenant_id: string; failures: number; expires_at: string | null }>, number];
-    return rows[0].map((row) => ({
-      key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope },
-      tenantId: row.tenant_id,
-      failures: row.failures,
-      expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-    }));
+       RETURNING t.credential_id, t.on_behalf_of, t.scope, t.lease_id, t.tenant_id, t.failures, extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
+      [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds, this.config.myinvois.onDemandReserve],
+    )) as [Array<{ credential_id: string; on_behalf_of: string; scope: string; lease_id: string; tenant_id: string; failures: number; expires_at: string | null }>, number];
+    return rows[0]
+      .map((row) => ({
+        lease: { key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope }, id: row.lease_id },
+        tenantId: row.tenant_id,
+        failures: row.failures,
+        expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+      }))
+      .sort((a, b) => (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0));
   }
 
   /** In-use tokens per credential, for the budget forecast. */
@@ -193,7 +322,8 @@ export class TokenStore {
         lastUsedAt: iso(row.last_used_at),
         failures: Number(row.failures),
         lastErrorCode: (row.last_error_code as string | null) ?? null,
-        nextAttemptAt: iso(row.next_attempt_at),
+        // The refresher's next try; requests may try sooner (next_attempt_at alone).
+        nextAttemptAt: iso(latest(row.next_attempt_at, row.refresh_next_attempt_at)),
         leaseOwner: row.lease_until && (row.lease_until as Date).getTime() > Date.now() ? (row.lease_owner as string) : null,
       }),
       (row) => ({
@@ -205,29 +335,35 @@ export class TokenStore {
     );
   }
 
-  /** Shutdown: every lease this process holds goes back at once, instead of expiring later. */
-  async releaseAll(): Promise<number> {
-    const result = (await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [this.owner])) as [unknown, number];
+  /** Shutdown: these leases (the refresher's, not yet used) go back at once, instead of expiring later. */
+  async releaseLeases(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = (await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL WHERE lease_id = ANY($1::uuid[])`, [
+      ids,
+    ])) as [unknown, number];
     return result[1];
   }
 
-  /** A failed login: the lease goes back, and the next attempt waits `retryAfterMs`. */
-  async recordFailure(key: TokenKey, errorCode: string, retryAfterMs: number): Promise<void> {
+  /** A failed login: the lease goes back, and the next attempts wait (requests and the refresher each their own time). */
+  async recordFailure(lease: Lease, errorCode: string, retry: Retry): Promise<void> {
+    const { key } = lease;
     await this.dataSource.query(
-      `UPDATE tokens SET lease_owner = NULL, lease_until = NULL, failures = failures + 1, last_error_code = $4, last_error_at = clock_timestamp(),
-              next_attempt_at = clock_timestamp() + make_interval(secs => $5), updated_at = now()
-        WHERE ${PK} AND (lease_owner = $6 OR lease_owner IS NULL)`,
-      [key.credentialId, key.onBehalfOf, key.scope, errorCode.slice(0, 64), retryAfterMs / 1000, this.owner],
+      `UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL, failures = failures + 1, last_error_code = $4,
+              last_error_at = clock_timestamp(), next_attempt_at = clock_timestamp() + make_interval(secs => $5),
+              refresh_next_attempt_at = clock_timestamp() + make_interval(secs => $6), updated_at = now()
+        WHERE ${PK} AND lease_id = $7`,
+      [key.credentialId, key.onBehalfOf, key.scope, errorCode.slice(0, 64), retry.requestsAfterMs / 1000, retry.refreshAfterMs / 1000, lease.id],
     );
   }
 
   /** Gives the lease back without recording anything (the login was not attempted). */
-  async release(key: TokenKey): Promise<void> {
-    await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL WHERE ${PK} AND lease_owner = $4`, [
+  async release(lease: Lease): Promise<void> {
+    const { key } = lease;
+    await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL WHERE ${PK} AND lease_id = $4`, [
       key.credentialId,
       key.onBehalfOf,
       key.scope,
-      this.owner,
+      lease.id,
     ]);
   }
 
@@ -251,16 +387,31 @@ export class TokenStore {
     return 'invalidated';
   }
 
-  /** Records when keys were last used, in one statement (the hot path itself writes nothing). */
+  /**
+   * Records when keys were last used, in one statement (the hot path itself writes nothing).
+   * The rows are locked in key order, so that replicas touching overlapping keys cannot deadlock.
+   */
   async touch(uses: Array<{ key: TokenKey; at: Date }>): Promise<void> {
     if (uses.length === 0) return;
     await this.dataSource.query(
-      `UPDATE tokens t SET last_used_at = greatest(coalesce(t.last_used_at, u.at), u.at)
-         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(credential_id, on_behalf_of, scope, at)
-        WHERE t.credential_id = u.credential_id AND t.on_behalf_of = u.on_behalf_of AND t.scope = u.scope`,
+      `WITH used AS (
+         SELECT t.credential_id, t.on_behalf_of, t.scope, u.at
+           FROM tokens t
+           JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(credential_id, on_behalf_of, scope, at)
+             ON t.credential_id = u.credential_id AND t.on_behalf_of = u.on_behalf_of AND t.scope = u.scope
+          ORDER BY t.credential_id, t.on_behalf_of, t.scope
+            FOR UPDATE OF t)
+       UPDATE tokens t SET last_used_at = greatest(coalesce(t.last_used_at, used.at), used.at)
+         FROM used
+        WHERE t.credential_id = used.credential_id AND t.on_behalf_of = used.on_behalf_of AND t.scope = used.scope`,
       [uses.map((u) => u.key.credentialId), uses.map((u) => u.key.onBehalfOf), uses.map((u) => u.key.scope), uses.map((u) => u.at)],
     );
   }
+}
+
+/** Another acquisition's lease, while it lasts. */
+function busyUnlessExpired(row: ClaimRow | undefined): Claim | undefined {
+  return row?.lease_until && Number(row.lease_until) > Number(row.now) ? { kind: 'busy', leaseUntilMs: Number(row.lease_until) } : undefined;
 }
 
 /** The state of a key, computed in SQL so that it can be filtered on. */
@@ -273,15 +424,35 @@ const STATE_SQL = `CASE
 
 type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string; scope: string };
 
-const isTokenCursor = (value: unknown): value is TokenCursor =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as TokenCursor).createdAt === 'string' &&
-  !Number.isNaN(Date.parse((value as TokenCursor).createdAt)) &&
-  typeof (value as TokenCursor).credentialId === 'string' &&
-  /^[0-9a-f-]{36}$/i.test((value as TokenCursor).credentialId) &&
-  typeof (value as TokenCursor).onBehalfOf === 'string' &&
-  typeof (value as TokenCursor).scope === 'string';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Exactly what `list` puts into a cursor; anything else would reach PostgreSQL as a bad parameter (a 500). */
+const isTokenCursor = (value: unknown): value is TokenCursor => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { createdAt, credentialId, onBehalfOf, scope } = value as Record<string, unknown>;
+  return (
+    typeof createdAt === 'string' &&
+    ISO_TIMESTAMP.test(createdAt) &&
+    !Number.isNaN(Date.parse(createdAt)) &&
+    // Round-trips only if it is a real instant (not 2020-02-31).
+    new Date(createdAt).toISOString() === createdAt &&
+    typeof credentialId === 'string' &&
+    UUID.test(credentialId) &&
+    isColumnText(onBehalfOf, 40) &&
+    isColumnText(scope, 64)
+  );
+};
+
+function isColumnText(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+}
+
+function latest(a: unknown, b: unknown): Date | null {
+  const dates = [a, b].filter((value): value is Date => value instanceof Date);
+  return dates.length === 0 ? null : new Date(Math.max(...dates.map((date) => date.getTime())));
+}
 
 function iso(value: unknown): string | null {
   return value instanceof Date ? value.toISOString() : null;

@@ -39,6 +39,7 @@ export class TokenRow {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   acquiredAt!: Date | null;
 
+  /** What a login gives: from receipt to the effective expiry (the sooner of `expires_in` and `exp`). */
   @Column({ type: 'integer', nullable: true })
   lifetimeSeconds!: number | null;
 
@@ -51,11 +52,20 @@ export class TokenRow {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   leaseUntil!: Date | null;
 
+  /** The one acquisition holding the lease (a replica may run several). */
+  @Column({ type: 'uuid', nullable: true })
+  leaseId!: string | null;
+
   @Column({ type: 'integer', default: 0 })
   failures!: number;
 
+  /** After a failure: no request logs in before this (MyInvois's Retry-After, or a short back-off). */
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   nextAttemptAt!: Date | null;
+
+  /** After a failure: the refresher's exponential back-off, kept apart so that requests never wait on it. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  refreshNextAttemptAt!: Date | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   lastErrorCode!: string | null;

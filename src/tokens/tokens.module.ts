@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MyInvoisModule } from '../myinvois/myinvois.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { VaultModule } from '../vault/vault.module';
+import { SecretRefusals } from './secret-refusals';
 import { TokenStore } from './token-store';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
@@ -10,7 +11,7 @@ import { UpstreamLogin } from './upstream-login';
 @Module({
   imports: [TenantsModule, VaultModule, MyInvoisModule],
   controllers: [TokensController],
-  providers: [TokenStore, UpstreamLogin, TokensService],
+  providers: [TokenStore, SecretRefusals, UpstreamLogin, TokensService],
   exports: [TokenStore, UpstreamLogin, TokensService],
 })
 export class TokensModule {}

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/caller';
@@ -16,9 +16,9 @@ import { InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerif
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { keyString, sealedField, TokenKey } from './token-key';
 import { backoffMs, refreshDueAt } from './refresh-policy';
-import { DueToken, TokenStore } from './token-store';
+import { Claim, DueToken, Lease, LeaseLost, TokenStore } from './token-store';
 import { TokenError, TokenErrorCode } from './tokens.errors';
-import { UpstreamLogin, UpstreamToken } from './upstream-login';
+import { LoginContext, UpstreamLogin, UpstreamToken } from './upstream-login';
 
 interface CachedToken {
   accessToken: string;
@@ -29,12 +29,38 @@ interface CachedToken {
 
 type TokenSource = 'memory' | 'table' | 'login';
 
+interface Acquired {
+  token: CachedToken;
+  source: TokenSource;
+}
+
+/** One acquisition in this process, and the least lifetime it was started for. */
+interface Flight {
+  minTtlMs: number;
+  result: Promise<Acquired>;
+}
+
+export type RefreshOutcome =
+  | 'refreshed'
+  /** No slot now, or the replica is stopping: the key stays due, for a later round or another replica. */
+  | 'deferred'
+  /** Nothing to do for this key (its tenant is gone, or another acquisition holds it now). */
+  | 'skipped'
+  | 'failed';
+
 const DEFAULT_SCOPE = 'InvoicingAPI';
 /** Payload: a key string. Every replica drops that key from memory and reads the table next time. */
 const TOKEN_CHANGED = 'token_changed';
 const USE_FLUSH_MS = 15_000;
 /** After the taxpayer refused an intermediary: try again at most this often. */
 const NOT_AUTHORISED_RETRY_MS = 5 * 60_000;
+/** After a transient failure that stated no wait, requests try again after this long. */
+const TRANSIENT_RETRY_MS = 5000;
+/** Hand-outs of one request: a token that ran low while its hand-out was audited is replaced once. */
+const ISSUE_ATTEMPTS = 2;
+
+const lasts = (token: CachedToken, minTtlMs: number): boolean => token.expiresAtMs - Date.now() >= minTtlMs;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Hands internal services a MyInvois token for a tenant. The hot path is a memory hit: no
@@ -43,10 +69,17 @@ const NOT_AUTHORISED_RETRY_MS = 5 * 60_000;
  * `tokens` (advisory lock, re-read, lease), so one login serves everyone.
  */
 @Injectable()
-export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
+export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokensService.name);
   private readonly memory = new Map<string, CachedToken>();
-  private readonly inFlight = new Map<string, Promise<{ token: CachedToken; source: TokenSource }>>();
+  /**
+   * Bumped whenever a key is dropped from memory (an invalidation, another replica's new token),
+   * so that an acquisition that read the row before the drop does not put the old token back.
+   */
+  private readonly generations = new Map<string, number>();
+  /** Bumped when every key is dropped at once (the LISTEN connection was lost). */
+  private epoch = 0;
+  private readonly inFlight = new Map<string, Flight>();
   /** `principal:fingerprint` of exposures already audited, with the token's expiry. */
   private readonly exposed = new Map<string, number>();
   private readonly uses = new Map<string, { key: TokenKey; at: Date }>();
@@ -64,13 +97,13 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.notifications.listen(TOKEN_CHANGED, (key) => (key === null ? this.memory.clear() : this.memory.delete(key)));
+    await this.notifications.listen(TOKEN_CHANGED, (key) => this.forget(key));
     this.useFlushTimer = setInterval(() => void this.flushUses(), USE_FLUSH_MS);
     this.useFlushTimer.unref();
   }
 
-  /** Before the pool closes (HTTP requests are still finishing; their uses are recorded next start at worst). */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** After the HTTP server has closed (every request finished) and before the pool closes: the last uses are recorded. */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.useFlushTimer);
     await this.flushUses();
   }
@@ -80,29 +113,33 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
     const key = this.keyFor(target, request.scope);
     const minTtlMs = (request.minTtlSeconds ?? this.config.tokens.minTtlSeconds) * 1000;
     const cacheKey = keyString(key);
-
-    let token = this.memory.get(cacheKey);
-    let source: TokenSource = 'memory';
-    if (!token || token.expiresAtMs - Date.now() < minTtlMs) {
-      ({ token, source } = await this.acquire(key, target, minTtlMs, actor));
-      if (token.expiresAtMs - Date.now() < minTtlMs) {
+    for (let attempt = 1; ; attempt++) {
+      let token = this.memory.get(cacheKey);
+      let source: TokenSource = 'memory';
+      if (!token || !lasts(token, minTtlMs)) ({ token, source } = await this.acquire(key, target, minTtlMs, actor));
+      if (lasts(token, minTtlMs)) {
+        await this.recordExposure(caller, actor, target, key, token, source);
+        // The audit commit may have taken a while: never hand out less than the caller's minimum (invariant 2).
+        if (lasts(token, minTtlMs)) {
+          this.uses.set(cacheKey, { key, at: new Date() });
+          this.metrics.tokenRequests.inc({ source });
+          return {
+            access_token: token.accessToken,
+            token_type: 'Bearer',
+            expires_in: Math.floor((token.expiresAtMs - Date.now()) / 1000),
+            expires_at: new Date(token.expiresAtMs).toISOString(),
+            scope: token.scope,
+          };
+        }
+      }
+      if (attempt >= ISSUE_ATTEMPTS) {
         this.metrics.tokenRequests.inc({ source: 'error' });
         throw new TokenError(
           TokenErrorCode.LifetimeTooShort,
-          `MyInvois issues tokens for ${Math.floor((token.expiresAtMs - Date.now()) / 1000)} s, less than minTtlSeconds asks`,
+          `The token has ${Math.max(0, Math.floor((token.expiresAtMs - Date.now()) / 1000))} s left by the time it can be handed out, less than minTtlSeconds asks`,
         );
       }
     }
-    await this.recordExposure(caller, actor, target, key, token, source);
-    this.uses.set(cacheKey, { key, at: new Date() });
-    this.metrics.tokenRequests.inc({ source });
-    return {
-      access_token: token.accessToken,
-      token_type: 'Bearer',
-      expires_in: Math.floor((token.expiresAtMs - Date.now()) / 1000),
-      expires_at: new Date(token.expiresAtMs).toISOString(),
-      scope: token.scope,
-    };
   }
 
   /** The admin view of token keys (never a token). */
@@ -116,8 +153,10 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
     const key = this.keyFor(target, request.scope);
     const fingerprint = request.accessToken ? this.audit.fingerprint(request.accessToken) : null;
     const result = await this.store.invalidate(key, fingerprint, this.config.tokens.invalidateCooldownSeconds);
-    if (result === 'invalidated') {
-      this.memory.delete(keyString(key));
+    if (result !== 'cooldown') {
+      // Not only after `invalidated`: a replica may still hold the named token though the row no longer does
+      // (`not_current`). Every replica drops the key and reads the row again.
+      this.forget(keyString(key));
       await this.notifications.notify(TOKEN_CHANGED, keyString(key));
     }
     await this.audit.recordCommitted({
@@ -131,7 +170,11 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
     return { invalidated: result === 'invalidated', result };
   }
 
-  /** One real login (an operator's check): sets the credential valid or invalid; the token is kept. */
+  /**
+   * One real login (an operator's check): sets the credential valid or invalid; the token is
+   * kept. For a tenant's key it holds the key's lease like any acquisition, so it never logs in
+   * beside a request or a refresh for that key.
+   */
   async verifyCredential(actor: Actor, credentialId: string, tenantId: string | undefined): Promise<CredentialVerificationDto> {
     const info = await this.credentials.loginInfo(credentialId);
     if (!info) throw VaultError.notFound(credentialId);
@@ -144,24 +187,40 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
       throw ValidationFailedError.field('tenantId', `tenantId names no tenant that logs in with credential ${credentialId}`);
     }
     const key: TokenKey = { credentialId, onBehalfOf: info.kind === 'intermediary' ? (target?.onBehalfOf ?? '') : '', scope: DEFAULT_SCOPE };
+    const context = { key, tenantId: target?.id ?? null, expectedTin: target ? this.expectedTin(target) : null, purpose: 'on_demand' as const, actor, evenIfInvalid: true };
     let upstream: UpstreamToken;
     try {
-      upstream = await this.upstream.login({ key, tenantId: target?.id ?? null, expectedTin: target ? this.expectedTin(target) : null, purpose: 'on_demand', actor, evenIfInvalid: true });
+      // A taxpayer credential no tenant uses yet has no key anyone else could log in for.
+      upstream = target ? await this.verifyUnderLease(context, target) : await this.upstream.login(context);
     } catch (error) {
       if (error instanceof TokenError && (error.code === TokenErrorCode.CredentialInvalid || error.code === TokenErrorCode.NotAuthorised)) {
         return { status: 'invalid', upstreamError: (error.details?.upstreamError as string) ?? null, upstreamDescription: (error.details?.upstreamDescription as string) ?? null };
       }
       throw error;
     }
-    if (target) await this.keep(key, target.id, upstream);
     return {
       status: 'valid',
       secretUsed: upstream.secretUsed,
       tinClaim: upstream.tinClaim,
-      expectedTin: target ? this.expectedTin(target) : null,
+      expectedTin: context.expectedTin,
       tinMatches: upstream.tinMatches,
       expiresInSeconds: upstream.expiresInSeconds,
     };
+  }
+
+  private async verifyUnderLease(context: Omit<LoginContext, 'lease'>, target: TenantLoginTarget): Promise<UpstreamToken> {
+    for (;;) {
+      const claim = await this.claimPatiently(() => this.store.claimForVerification(context.key, target.id));
+      try {
+        const upstream = await this.upstream.login({ ...context, lease: claim.lease });
+        await this.keep(claim.lease, target.id, upstream);
+        return upstream;
+      } catch (error) {
+        if (error instanceof LeaseLost) continue;
+        await this.store.release(claim.lease).catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not give a lease back'));
+        throw error;
+      }
+    }
   }
 
   private async loginTarget(tenantId: string, options: { evenIfCredentialInvalid?: boolean } = {}): Promise<TenantLoginTarget & { credentialId: string }> {
@@ -186,25 +245,39 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
     return target.onBehalfOf ? target.onBehalfOf.split(':')[0] : target.tin;
   }
 
-  /** One acquisition per key in this process; waiters with a stricter minimum try again. */
-  private async acquire(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<{ token: CachedToken; source: TokenSource }> {
+  /**
+   * One acquisition per key in this process: a request joins the one in flight and, if its
+   * result does not last long enough for it (started for a smaller minimum, or refused a larger
+   * one), starts its own.
+   */
+  private async acquire(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<Acquired> {
     const cacheKey = keyString(key);
-    for (let attempt = 0; ; attempt++) {
-      let flight = this.inFlight.get(cacheKey);
-      const ours = !flight;
-      if (!flight) {
-        flight = this.acquireAcrossReplicas(key, target, minTtlMs, actor).finally(() => this.inFlight.delete(cacheKey));
-        this.inFlight.set(cacheKey, flight);
+    for (let joined = 0; ; joined++) {
+      const current = this.inFlight.get(cacheKey);
+      // After joining twice in vain, run unregistered: the key's lease still keeps logins apart.
+      if (!current || joined >= 2) {
+        const result = this.acquireAcrossReplicas(key, target, minTtlMs, actor);
+        if (!current) {
+          this.inFlight.set(cacheKey, { minTtlMs, result });
+          void result.finally(() => this.inFlight.delete(cacheKey)).catch(() => undefined);
+        }
+        return result;
       }
-      const result = await flight;
-      if (ours || attempt > 0 || result.token.expiresAtMs - Date.now() >= minTtlMs) return result;
+      try {
+        const result = await current.result;
+        if (lasts(result.token, minTtlMs)) return result;
+      } catch (error) {
+        // Another caller's larger minimum may be impossible where ours is not.
+        if (!(error instanceof TokenError && error.code === TokenErrorCode.LifetimeTooShort && current.minTtlMs > minTtlMs)) throw error;
+      }
     }
   }
 
-  private async acquireAcrossReplicas(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<{ token: CachedToken; source: TokenSource }> {
-    const deadline = Date.now() + (this.config.tokens.leaseSeconds + 5) * 1000;
+  private async acquireAcrossReplicas(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<Acquired> {
+    const cacheKey = keyString(key);
     for (;;) {
-      const claim = await this.store.claim(key, target.id, minTtlMs);
+      const generation = this.generationOf(cacheKey);
+      const claim = await this.claimPatiently(() => this.store.claim(key, target.id, minTtlMs));
       switch (claim.kind) {
         case 'stored': {
           const token: CachedToken = {
@@ -213,27 +286,57 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
             expiresAtMs: claim.token.expiresAtMs,
             scope: key.scope,
           };
-          this.memory.set(keyString(key), token);
+          // Dropped (invalidated, replaced) since the row was read: read it again rather than keep the old token.
+          if (this.generationOf(cacheKey) !== generation) continue;
+          this.memory.set(cacheKey, token);
           return { token, source: 'table' };
         }
         case 'leased':
-          return { token: await this.loginAndStore(key, target, actor), source: 'login' };
+          try {
+            return { token: await this.loginAndStore(claim.lease, target, actor), source: 'login' };
+          } catch (error) {
+            // It ran out while we waited for a slot and another acquisition took it: its token will be in the row.
+            if (error instanceof LeaseLost) continue;
+            throw error;
+          }
         case 'backing_off':
           throw TokenError.unavailable(`the last login failed (${claim.lastErrorCode ?? 'error'}); waiting before the next`, Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000)));
-        case 'busy':
-          if (Date.now() > deadline) throw new TokenError(TokenErrorCode.Busy, 'Another replica is still logging in for this tenant', undefined, 2);
-          // Another replica holds the lease: its token will appear in the row shortly.
-          await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50));
+        case 'beyond_lifetime':
+          this.metrics.tokenRequests.inc({ source: 'error' });
+          throw new TokenError(TokenErrorCode.LifetimeTooShort, `MyInvois issues tokens for about ${claim.lifetimeSeconds} s, not more than minTtlSeconds asks`, {
+            lifetimeSeconds: claim.lifetimeSeconds,
+          });
+        case 'too_recent': {
+          this.metrics.tokenRequests.inc({ source: 'error' });
+          const retryAfterSeconds = Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000));
+          throw new TokenError(
+            TokenErrorCode.LifetimeTooShort,
+            `The current token has ${Math.floor(claim.leftMs / 1000)} s left and is younger than TOKEN_INVALIDATE_COOLDOWN_SECONDS; a login for a longer minimum is possible in ${retryAfterSeconds} s`,
+            undefined,
+            retryAfterSeconds,
+          );
+        }
       }
     }
   }
 
-  private async loginAndStore(key: TokenKey, target: TenantLoginTarget, actor: Actor): Promise<CachedToken> {
+  /** Claims until no other acquisition holds the key: its login ends within its lease, and its token is then in the row. */
+  private async claimPatiently<C extends Claim>(claim: () => Promise<C>): Promise<Exclude<C, { kind: 'busy' }>> {
+    const deadline = Date.now() + (this.store.loginLeaseSeconds + 5) * 1000;
+    for (;;) {
+      const result = await claim();
+      if (result.kind !== 'busy') return result as Exclude<C, { kind: 'busy' }>;
+      if (Date.now() > deadline) throw new TokenError(TokenErrorCode.Busy, 'Another acquisition is still logging in for this tenant', undefined, 2);
+      await sleep(50 + Math.random() * 50);
+    }
+  }
+
+  private async loginAndStore(lease: Lease, target: TenantLoginTarget, actor: Actor): Promise<CachedToken> {
     try {
-      const upstream = await this.upstream.login({ key, tenantId: target.id, expectedTin: this.expectedTin(target), purpose: 'on_demand', actor });
-      return await this.keep(key, target.id, upstream);
+      const upstream = await this.upstream.login({ key: lease.key, tenantId: target.id, expectedTin: this.expectedTin(target), purpose: 'on_demand', actor, lease });
+      return await this.keep(lease, target.id, upstream);
     } catch (error) {
-      await this.afterFailedLogin(key, error);
+      await this.afterFailedLogin(lease, error);
       throw error;
     }
   }
@@ -243,75 +346,99 @@ export class TokensService implements OnModuleInit, BeforeApplicationShutdown {
    * slot now stays due and is tried on a later round), back-off after transient failures. The
    * old token keeps being served meanwhile.
    */
-  async refresh(due: DueToken, abort?: AbortSignal): Promise<'refreshed' | 'deferred' | 'failed'> {
+  async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshOutcome> {
+    const { lease } = due;
     const target = await this.tenants.loginTarget(due.tenantId);
     if (!target) {
-      await this.store.release(due.key);
-      return 'deferred';
+      await this.store.release(lease);
+      return 'skipped';
     }
     try {
       const upstream = await this.upstream.login({
-        key: due.key,
+        key: lease.key,
         tenantId: target.id,
         expectedTin: this.expectedTin(target),
         purpose: 'refresh',
         actor: systemActor('refresher'),
         waitMaxMs: 0,
         abort,
+        lease,
       });
-      await this.keep(due.key, target.id, upstream, false);
+      await this.keep(lease, target.id, upstream, false);
       // Other replicas drop the old token from memory and read the new one from the table.
-      await this.notifications.notify(TOKEN_CHANGED, keyString(due.key));
+      await this.notifications.notify(TOKEN_CHANGED, keyString(lease.key));
       return 'refreshed';
     } catch (error) {
-      // No slot now, or our replica is stopping: the key stays due for a later round or another replica.
+      if (error instanceof LeaseLost) return 'skipped';
       if (abort?.aborted || (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted)) {
-        await this.store.release(due.key);
+        await this.store.release(lease);
         return 'deferred';
       }
-      const retryAfterMs = error instanceof DomainError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
-      if (error instanceof TokenError && (error.code === TokenErrorCode.Unavailable || error.code === TokenErrorCode.UpstreamRefusedRequest)) {
-        await this.store.recordFailure(due.key, String(error.details?.reason ?? error.code), backoffMs(due.failures + 1, this.config.refresh, retryAfterMs));
-      } else if (error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) {
-        await this.store.recordFailure(due.key, 'unauthorized_client', NOT_AUTHORISED_RETRY_MS);
-      } else {
-        // Permanent refusals already made the credential invalid, which ends its refreshes.
-        await this.store.release(due.key);
-        if (!(error instanceof DomainError)) this.logger.error({ err: error }, 'refreshing a token failed');
-      }
+      await this.afterFailedLogin(lease, error, due.failures);
       return 'failed';
     }
   }
 
   /** Seals and stores a fresh token, and keeps it in memory. */
-  private async keep(key: TokenKey, tenantId: string, upstream: UpstreamToken, inUse = true): Promise<CachedToken> {
+  private async keep(lease: Lease, tenantId: string, upstream: UpstreamToken, inUse = true): Promise<CachedToken> {
     const fingerprint = this.audit.fingerprint(upstream.accessToken);
-    const sealed = await this.credentials.seal(key.credentialId, sealedField(key), upstream.accessToken);
-    const refreshDue = refreshDueAt(Date.now(), upstream.expiresInSeconds, this.config.refresh);
+    const sealed = await this.credentials.seal(lease.key.credentialId, sealedField(lease.key), upstream.accessToken);
+    const expiresAtMs = upstream.expiresAt.getTime();
     await this.store.store(
-      key,
+      lease,
       tenantId,
-      { sealed, fingerprint, expiresAt: upstream.expiresAt, lifetimeSeconds: upstream.expiresInSeconds, refreshDueAt: refreshDue },
+      {
+        sealed,
+        fingerprint,
+        expiresAt: upstream.expiresAt,
+        // Measured to the effective expiry (`exp` may be sooner than `expires_in`).
+        lifetimeSeconds: Math.round(upstream.lifetimeMs / 1000),
+        refreshDueAt: refreshDueAt(expiresAtMs - upstream.lifetimeMs, expiresAtMs, this.config.refresh),
+      },
       inUse,
     );
-    const token: CachedToken = { accessToken: upstream.accessToken, fingerprint, expiresAtMs: upstream.expiresAt.getTime(), scope: upstream.scope };
-    this.memory.set(keyString(key), token);
+    const token: CachedToken = { accessToken: upstream.accessToken, fingerprint, expiresAtMs, scope: upstream.scope };
+    this.memory.set(keyString(lease.key), token);
     return token;
   }
 
-  private async afterFailedLogin(key: TokenKey, error: unknown): Promise<void> {
+  /**
+   * A failed login: requests wait for MyInvois's Retry-After or a few seconds; the refresher
+   * (`refreshFailures`: the token's failures so far) backs off exponentially on top.
+   */
+  private async afterFailedLogin(lease: Lease, error: unknown, refreshFailures?: number): Promise<void> {
     try {
+      if (error instanceof LeaseLost) return;
       if (error instanceof TokenError && (error.code === TokenErrorCode.Unavailable || error.code === TokenErrorCode.UpstreamRefusedRequest)) {
-        await this.store.recordFailure(key, String(error.details?.reason ?? error.code), (error.retryAfterSeconds ?? 5) * 1000);
+        const requestsAfterMs = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : TRANSIENT_RETRY_MS;
+        const refreshAfterMs = refreshFailures === undefined ? requestsAfterMs : backoffMs(refreshFailures + 1, this.config.refresh, requestsAfterMs);
+        await this.store.recordFailure(lease, String(error.details?.reason ?? error.code), { requestsAfterMs, refreshAfterMs });
       } else if (error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) {
-        await this.store.recordFailure(key, 'unauthorized_client', NOT_AUTHORISED_RETRY_MS);
+        await this.store.recordFailure(lease, 'unauthorized_client', { requestsAfterMs: NOT_AUTHORISED_RETRY_MS, refreshAfterMs: NOT_AUTHORISED_RETRY_MS });
       } else {
-        await this.store.release(key);
+        // Permanent refusals already made the credential invalid, which ends its logins and refreshes.
+        await this.store.release(lease);
+        if (refreshFailures !== undefined && !(error instanceof DomainError)) this.logger.error({ err: error }, 'refreshing a token failed');
       }
     } catch (cleanup) {
-      // The lease expires on its own; the request's own error is what the caller needs.
+      // The lease expires on its own; the login's own error is what matters.
       this.logger.warn({ err: cleanup }, 'could not record a failed login');
     }
+  }
+
+  /** Drops a key (null: every key) from memory, so that the next request reads the row. */
+  private forget(cacheKey: string | null): void {
+    if (cacheKey === null) {
+      this.memory.clear();
+      this.epoch += 1;
+      return;
+    }
+    this.memory.delete(cacheKey);
+    this.generations.set(cacheKey, (this.generations.get(cacheKey) ?? 0) + 1);
+  }
+
+  private generationOf(cacheKey: string): string {
+    return `${this.epoch}:${this.generations.get(cacheKey) ?? 0}`;
   }
 
   /** `token.issued` once per caller and token, durably, before the token goes out. */

@@ -99,6 +99,18 @@ export async function intermediaryTenants(
   return { credential: { id: credential.body.id }, client, tenants };
 }
 
+/** One more broker on the world's database and simulator, with settings of its own (stop it in the test). */
+export async function extraBroker(world: World, env: Record<string, string> = {}): Promise<{ broker: ServiceProcess; admin: HttpClient }> {
+  const url = world.simulatorProcess.url;
+  const broker = await startBroker({ databaseUrl: world.database.url, env: { MYINVOIS_SANDBOX_URL: url, MYINVOIS_PRODUCTION_URL: url, ...env } });
+  return { broker, admin: await adminClient(broker) };
+}
+
+/** A tenant's token key as the admin view shows it (state, lease holder, failures, next attempt). */
+export async function tokenKeyOf(admin: HttpClient, tenantId: string): Promise<Record<string, any> | undefined> {
+  return (await admin.get(`/v1/tokens?tenantId=${tenantId}`)).body.items[0];
+}
+
 /** The claims of a JWT, unverified (for assertions). */
 export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));

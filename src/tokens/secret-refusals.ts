@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { TokenError, TokenErrorCode } from './tokens.errors';
+
+/** The secrets were replaced while a login waited for a slot: open them again. */
+export class SecretsChanged extends Error {
+  constructor() {
+    super('the credential secrets changed during the login');
+  }
+}
+
+/** MyInvois has refused every secret of this version: the credential is invalid. */
+export class AllSecretsRefused extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super('MyInvois refused every secret of the credential');
+  }
+}
+
+interface CredentialState {
+  status: string;
+  secrets_version: number;
+  preferred_secret: number;
+  last_error_code: string | null;
+  last_error_description: string | null;
+  /** Newest first. */
+  refusals: Array<{ secret: number; code: string; description: string }>;
+}
+
+/**
+ * Which secret a login may send, decided right before it goes out. A refusal is written down
+ * (`secret_refusals`, per version of the secrets) before the other secret is tried, so that no
+ * later login, in any replica, sends a refused secret again, whatever became of the attempt
+ * with the other one (a spent budget, a timeout).
+ */
+@Injectable()
+export class SecretRefusals {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The next secret to send, among `held` (opened at `secretsVersion`) and not yet `tried` by
+   * this login: the one that worked last first. Reads the credential row fresh (not the
+   * cached login info) in the caller's transaction: a login that waited for a slot must see
+   * the refusals and the `invalid` status other logins wrote meanwhile. An operator's
+   * verification (`evenIfInvalid`) tries every secret again.
+   */
+  async choose(
+    manager: EntityManager,
+    credentialId: string,
+    held: { secretsVersion: number; secrets: number[] },
+    tried: ReadonlySet<number>,
+    evenIfInvalid: boolean,
+  ): Promise<number> {
+    // The credentials table is the vault's; read here directly because this must happen in the budget's transaction.
+    const [state] = (await manager.query(
+      `SELECT c.status, c.secrets_version, c.preferred_secret, c.last_error_code, c.last_error_description,
+              coalesce((SELECT json_agg(json_build_object('secret', r.secret, 'code', r.error_code, 'description', r.error_description)
+                                 ORDER BY r.refused_at DESC)
+                          FROM secret_refusals r WHERE r.credential_id = c.id AND r.secrets_version = c.secrets_version), '[]') AS refusals
+         FROM credentials c WHERE c.id = $1`,
+      [credentialId],
+    )) as CredentialState[];
+    if (!state) throw new TokenError(TokenErrorCode.NoCredential, `Credential ${credentialId} no longer exists`);
+    if (state.secrets_version !== held.secretsVersion) throw new SecretsChanged();
+    if (state.status === 'invalid' && !evenIfInvalid) {
+      throw TokenError.credentialInvalid(credentialId, state.last_error_code, state.last_error_description);
+    }
+    const refused = new Set(evenIfInvalid ? [] : state.refusals.map((refusal) => refusal.secret));
+    const order = [state.preferred_secret, ...held.secrets.filter((secret) => secret !== state.preferred_secret)];
+    const next = order.find((secret) => held.secrets.includes(secret) && !tried.has(secret) && !refused.has(secret));
+    if (next === undefined) {
+      const latest = state.refusals[0];
+      throw new AllSecretsRefused(latest?.code ?? 'refused', latest?.description ?? '');
+    }
+    return next;
+  }
+
+  /** MyInvois refused `secret` of this version of the credential's secrets. */
+  async record(credentialId: string, secretsVersion: number, secret: number, upstream: { code: string; description: string }): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO secret_refusals (credential_id, secrets_version, secret, error_code, error_description) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (credential_id, secrets_version, secret) DO UPDATE
+           SET error_code = excluded.error_code, error_description = excluded.error_description, refused_at = now()`,
+        [credentialId, secretsVersion, secret, upstream.code.slice(0, 64), upstream.description.slice(0, 500)],
+      );
+      // Refusals of replaced secrets say nothing any more.
+      await manager.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version < $2', [credentialId, secretsVersion]);
+    });
+  }
+
+  /** A login succeeded with `secret`: it is not refused. After an operator's verification, none is. */
+  async forget(credentialId: string, secret: number, all: boolean): Promise<void> {
+    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND (secret = $2 OR $3)', [credentialId, secret, all]);
+  }
+}
