@@ -547,4 +547,37 @@ describe('audit log on the MyInvois token path', () => {
     expect(new Set(callers).size).toBe(2);
     expect(callers).toContain(service.id);
   });
+
+  it('failing open, hands a token out without its event and records the exposure at the next hand-out once the log recovers', async () => {
+    const [admin] = world.admins;
+    const failOpen = await startBroker({
+      databaseUrl: world.database.url,
+      env: { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, AUDIT_WRITE_TIMEOUT_MS: '500', AUDIT_FAIL_CLOSED: 'false' },
+    });
+    try {
+      const { tenant } = await taxpayerTenant(world);
+      const service = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
+      const client = new HttpClient(failOpen.url).withToken(await brokerToken(failOpen, service.clientId, service.clientSecret));
+      const first = await admin.post(`/v1/tenants/${tenant.id}/token`, {});
+      const chain = await lockChain(world.database);
+      try {
+        const unrecorded = await client.post(`/v1/tenants/${tenant.id}/token`, {});
+        expect(unrecorded.status).toBe(200);
+        expect(unrecorded.body.access_token).toBe(first.body.access_token);
+        await failOpen.waitForLog(/audit event lost/);
+      } finally {
+        await chain.release();
+      }
+      const serviceEvents = async () =>
+        (await admin.get(`/v1/audit-events?tenantId=${tenant.id}&action=token.issued&actorId=${service.id}`)).body.items as unknown[];
+      expect(await serviceEvents()).toHaveLength(0);
+      expect((await client.post(`/v1/tenants/${tenant.id}/token`, {})).body.access_token).toBe(first.body.access_token);
+      // The lost event was not taken as an exposure on record: this hand-out wrote it.
+      expect(await serviceEvents()).toHaveLength(1);
+      await client.post(`/v1/tenants/${tenant.id}/token`, {});
+      expect(await serviceEvents()).toHaveLength(1);
+    } finally {
+      await failOpen.stop();
+    }
+  });
 });

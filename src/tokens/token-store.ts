@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { isIsoTimestamp, isPlainText, isUuid } from '../common/formats';
 import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
 import { LoginBudget } from '../myinvois/login-budget';
 import { ListTokensQuery, TokenState, TokenStateDto } from './dto/token-state.dto';
@@ -424,29 +425,20 @@ const STATE_SQL = `CASE
 
 type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string; scope: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
 /** Exactly what `list` puts into a cursor; anything else would reach PostgreSQL as a bad parameter (a 500). */
 const isTokenCursor = (value: unknown): value is TokenCursor => {
   if (typeof value !== 'object' || value === null) return false;
   const { createdAt, credentialId, onBehalfOf, scope } = value as Record<string, unknown>;
   return (
-    typeof createdAt === 'string' &&
-    ISO_TIMESTAMP.test(createdAt) &&
-    !Number.isNaN(Date.parse(createdAt)) &&
-    // Round-trips only if it is a real instant (not 2020-02-31).
-    new Date(createdAt).toISOString() === createdAt &&
-    typeof credentialId === 'string' &&
-    UUID.test(credentialId) &&
+    isIsoTimestamp(createdAt) &&
+    isUuid(credentialId) &&
     isColumnText(onBehalfOf, 40) &&
     isColumnText(scope, 64)
   );
 };
 
 function isColumnText(value: unknown, maxLength: number): value is string {
-  return typeof value === 'string' && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+  return typeof value === 'string' && value.length <= maxLength && isPlainText(value);
 }
 
 function latest(a: unknown, b: unknown): Date | null {

@@ -448,7 +448,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       this.metrics.tokenRepeatExposures.inc();
       return;
     }
-    await this.audit.recordCommitted(
+    const recorded = await this.audit.recordCommitted(
       {
         actor,
         action: 'token.issued',
@@ -464,7 +464,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       },
       { principalId: caller.principalId, fingerprint: token.fingerprint },
     );
-    this.exposed.set(exposure, token.expiresAtMs);
+    if (recorded) this.exposed.set(exposure, token.expiresAtMs);
   }
 
   private async flushUses(): Promise<void> {
