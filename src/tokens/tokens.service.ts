@@ -462,7 +462,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
           source,
         },
       },
-      { principalId: caller.principalId, fingerprint: token.fingerprint },
+      { principalId: caller.principalId, fingerprint: token.fingerprint, expiresAt: new Date(token.expiresAtMs) },
     );
     if (recorded) this.exposed.set(exposure, token.expiresAtMs);
   }
