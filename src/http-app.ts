@@ -8,6 +8,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { ShutdownState } from './health/shutdown-state';
 
 /** Builds the Nest application on Fastify with everything main.ts and the tests rely on. */
 export async function createHttpApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -36,8 +37,13 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON (and form-encoded where a route says so); a text body is a 415, not a string.
   fastify.removeContentTypeParser(['text/plain']);
+  const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // A request still in flight at SIGTERM ends its keep-alive connection with its answer:
+    // only idle sockets are closed when the server closes, and a kept-alive one would hold the
+    // stopping process open until SHUTDOWN_GRACE_MS.
+    if (shutdown.shuttingDown) void reply.header('connection', 'close');
   });
   setUpOpenApi(app);
   return app;

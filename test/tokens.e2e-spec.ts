@@ -426,13 +426,16 @@ describe('tokens for internal services', () => {
     const token = await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
     await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 2000 });
     try {
-      // Not kept alive: an idle keep-alive connection would hold the stopping server open until the grace period ends.
+      // Kept alive, as a service's connection pool would: the answer must close it, or the stopping server would wait out its grace period.
       const inFlight = request(`${broker.url}/v1/tenants/${tenant.id}/token`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: '{}',
-        reset: true,
-      }).then(async (response) => ({ status: response.statusCode, body: (await response.body.json()) as { access_token: string } }));
+      }).then(async (response) => ({
+        status: response.statusCode,
+        connection: response.headers.connection,
+        body: (await response.body.json()) as { access_token: string },
+      }));
       await sleep(400);
       const stopped = broker.stop();
       await sleep(400);
@@ -440,8 +443,11 @@ describe('tokens for internal services', () => {
       const elsewhere = await requestToken(admin, tenant.id);
       const answered = await inFlight;
       expect(answered.status).toBe(200);
+      expect(answered.connection).toBe('close');
       expect(elsewhere.body.access_token).toBe(answered.body.access_token);
+      const stoppedBy = Date.now() + 10_000;
       expect(await stopped).toBe(0);
+      expect(Date.now()).toBeLessThan(stoppedBy);
       expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1, maxInFlight: 1 });
     } finally {
       await world.simulator.delete('/_sim/faults');
