@@ -142,6 +142,46 @@ describe('tokens for internal services', () => {
     expect((await requestToken(admin, tenant.id)).status).toBe(200);
   });
 
+  it('keeps a refused secret known bad after a verification that logged in with the other one', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-before-verify-x' } });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    expect((await admin.post(`/v1/credentials/${credential.id}/verify`, {})).body).toMatchObject({ status: 'valid', secretUsed: 2 });
+    // The second secret is regenerated in the portal: MyInvois refuses it now, and the first is still known bad.
+    await world.simulator.patch(`/_sim/clients/${client.clientId}`, { secrets: [`${client.clientId}-regenerated`] });
+    expect((await requestToken(world.admins[1], tenant.id, { scope: '' })).body.code).toBe('credential_invalid');
+    // The first secret was refused once, before the verification, and never sent again.
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, failures: 2 });
+  });
+
+  it('clears only refusals of the secrets a successful login held, not those of secrets replaced meanwhile', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-before-rotation-x' } });
+    // The first secret is refused, the second works and is preferred from now on.
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    // A replica whose logins may take longer than the suite's 1.5 s.
+    const { broker, admin: patient } = await extraBroker(world, { REFRESH_ENABLED: 'false' });
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 3000, remaining: 1 });
+    const refusedNow = () =>
+      world.database.query<{ secret: number }>(
+        `SELECT r.secret FROM secret_refusals r JOIN credentials c ON c.id = r.credential_id AND c.secrets_version = r.secrets_version WHERE c.id = $1 ORDER BY r.secret`,
+        [credential.id],
+      );
+    try {
+      // A login for another key sends the second secret and waits for MyInvois...
+      const slow = patient.post(`/v1/tenants/${tenant.id}/token`, { scope: '' });
+      await eventually(async () => expect((await world.simulator.counters(client.clientId)).inFlight).toBe(1), 2000);
+      // ...while the secrets are replaced, and a verification finds both new ones refused.
+      expect((await admin.put(`/v1/credentials/${credential.id}/secrets`, { secondaryClientSecret: 'refused-after-rotation-x' })).status).toBe(200);
+      expect((await world.admins[1].post(`/v1/credentials/${credential.id}/verify`, {})).body.status).toBe('invalid');
+      expect(await refusedNow()).toEqual([{ secret: 1 }, { secret: 2 }]);
+      // The slow login succeeds with the old second secret: the new second secret stays refused.
+      expect((await slow).status).toBe(200);
+      expect(await refusedNow()).toEqual([{ secret: 1 }, { secret: 2 }]);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  });
+
   it('says "User blocked" for a blocked client, and classifies the broker-side refusals apart', async () => {
     const blocked = await taxpayerTenant(world, { client: { blocked: true } });
     const response = await requestToken(admin, blocked.tenant.id);

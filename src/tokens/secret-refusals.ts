@@ -92,8 +92,13 @@ export class SecretRefusals {
     });
   }
 
-  /** A login succeeded with `secret`: it is not refused. After an operator's verification, none is. */
-  async forget(credentialId: string, secret: number, all: boolean): Promise<void> {
-    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND (secret = $2 OR $3)', [credentialId, secret, all]);
+  /**
+   * A login holding `secretsVersion` succeeded with `secret`: that secret of that version is not
+   * refused. Only that one: a secret no login has sent since its refusal stays known bad (even
+   * after a verification that succeeded with the other), and a refusal of replaced or newer
+   * secrets is not this login's to clear.
+   */
+  async forget(credentialId: string, secretsVersion: number, secret: number): Promise<void> {
+    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2 AND secret = $3', [credentialId, secretsVersion, secret]);
   }
 }

@@ -96,7 +96,7 @@ export class UpstreamLogin {
       switch (outcome.kind) {
         case 'success': {
           await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
-          await this.refusals.forget(info.id, which, context.evenIfInvalid === true);
+          await this.refusals.forget(info.id, held.secretsVersion, which);
           const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
           if (tinMatches === false) {
             this.logger.warn(
