@@ -14,6 +14,21 @@ async function logins(world: World, clientId: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Holds the audit chain's lock, as a slow group commit would: audit writes wait until the returned release. */
+async function holdAuditChain(world: World): Promise<() => Promise<void>> {
+  const blocker = new Client({ connectionString: world.database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
+  return async () => {
+    try {
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+  };
+}
+
 describe('tokens for internal services', () => {
   let world: World;
   let admin: HttpClient;
@@ -182,6 +197,47 @@ describe('tokens for internal services', () => {
     }
   });
 
+  it('writes a refusal down before auditing it: a login meanwhile never sends the refused secret', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-while-auditing-x' } });
+    const release = await holdAuditChain(world);
+    let first;
+    let second;
+    try {
+      first = requestToken(admin, tenant.id);
+      // The refusal is known while its audit event still waits for the chain.
+      await eventually(async () => expect(await world.database.query('SELECT secret FROM secret_refusals WHERE credential_id = $1', [credential.id])).toEqual([{ secret: 1 }]), 3000);
+      second = requestToken(world.admins[1], tenant.id, { scope: '' });
+      await eventually(async () => expect((await world.simulator.counters(client.clientId)).requests).toBe(2), 3000);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1 });
+    } finally {
+      await release();
+    }
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1, logins: 2 });
+  });
+
+  it('pauses the client ID after a 429 before auditing it: a login meanwhile sends nothing', async () => {
+    const setup = await intermediaryTenants(world, 3, { client: { rateLimitPerMinute: 1 } });
+    const [first, second, third] = setup.tenants;
+    expect((await requestToken(admin, first.id)).status).toBe(200);
+    const release = await holdAuditChain(world);
+    let limited;
+    try {
+      limited = requestToken(admin, second.id);
+      // The pause is in force while the 429's audit event still waits for the chain.
+      await eventually(async () => {
+        const [budget] = await world.database.query<{ paused: boolean }>('SELECT paused_until > now() AS paused FROM login_budgets WHERE credential_id = $1', [setup.credential.id]);
+        expect(budget?.paused).toBe(true);
+      }, 3000);
+      const paused = await requestToken(world.admins[1], third.id);
+      expect(paused.body).toMatchObject({ code: 'login_budget_exhausted', reason: 'paused' });
+      expect(await world.simulator.counters(setup.client.clientId)).toMatchObject({ requests: 2, rateLimited: 1 });
+    } finally {
+      await release();
+    }
+    expect((await limited).status).toBe(503);
+  });
+
   it('says "User blocked" for a blocked client, and classifies the broker-side refusals apart', async () => {
     const blocked = await taxpayerTenant(world, { client: { blocked: true } });
     const response = await requestToken(admin, blocked.tenant.id);
@@ -304,21 +360,18 @@ describe('tokens for internal services', () => {
     const newcomer = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
     await sleep(3000);
     // The audit chain is busy for 5 s, so the newcomer's first hand-out of the token (about 6.5 s left) waits that long to be recorded.
-    const blocker = new Client({ connectionString: world.database.url });
-    await blocker.connect();
+    const release = await holdAuditChain(world);
+    let asked;
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
-      const asked = requestToken(newcomer.client, tenant.id, { minTtlSeconds: 3 });
+      asked = requestToken(newcomer.client, tenant.id, { minTtlSeconds: 3 });
       await sleep(5000);
-      await blocker.query('COMMIT');
-      const answer = await asked;
-      expect(answer.status).toBe(200);
-      expect(answer.body.access_token).not.toBe(first.body.access_token);
-      expect(Date.parse(answer.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(3000);
     } finally {
-      await blocker.end();
+      await release();
     }
+    const answer = await asked;
+    expect(answer.status).toBe(200);
+    expect(answer.body.access_token).not.toBe(first.body.access_token);
+    expect(Date.parse(answer.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(3000);
   });
 
   it('invalidates after a 401 from MyInvois, at most once per cooldown, and only the token named', async () => {
