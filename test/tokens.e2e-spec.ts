@@ -513,6 +513,42 @@ describe('tokens for internal services', () => {
     }
   });
 
+  it('keeps the lease over a slow audit write after the answer, so another replica does not log in again', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    // Leases of 5 s, and logins that time out after 1.5 s: the lease confirmed before the login runs out 5 s later.
+    const { broker, admin: shortLeases } = await extraBroker(world, {
+      TOKEN_LEASE_SECONDS: '5',
+      MYINVOIS_TIMEOUT_MS: '1500',
+      AUDIT_WRITE_TIMEOUT_MS: '15000',
+      REFRESH_ENABLED: 'false',
+    });
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 1000 });
+    try {
+      const release = await holdAuditChain(world);
+      let slow;
+      let elsewhere;
+      try {
+        // The login is answered after a second; its audit event then waits for the chain.
+        slow = shortLeases.post(`/v1/tenants/${tenant.id}/token`, {});
+        await eventually(async () => expect((await world.simulator.counters(client.clientId)).logins).toBe(1), 3000);
+        await sleep(5500);
+        // Past the lease the login began with: another replica that needs the token waits for this one's.
+        elsewhere = requestToken(world.admins[1], tenant.id);
+        await sleep(1000);
+        expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 1 });
+      } finally {
+        await release();
+      }
+      const [a, b] = [await slow, await elsewhere];
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(b.body.access_token).toBe(a.body.access_token);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  });
+
   it('lets a request in flight finish through shutdown without giving its lease away', async () => {
     const { tenant, client } = await taxpayerTenant(world);
     const { broker } = await extraBroker(world, { SHUTDOWN_GRACE_MS: '20000' });

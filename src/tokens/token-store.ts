@@ -87,12 +87,15 @@ export class TokenStore {
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** A lease confirmed right before a login covers the whole login, however short TOKEN_LEASE_SECONDS is. */
   readonly loginLeaseSeconds: number;
+  /** Extended again once MyInvois has answered: covers the audit write (it waits up to AUDIT_WRITE_TIMEOUT_MS), sealing and storing. */
+  readonly storingLeaseSeconds: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {
     this.loginLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.myinvois.timeoutMs / 1000) + 2);
+    this.storingLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.audit.writeTimeoutMs / 1000) + 2);
   }
 
   /** For a request that needs a token with `minTtlMs` left. */
@@ -168,11 +171,24 @@ export class TokenStore {
    * Right before a login goes out: is the lease still this acquisition's? If so it is extended to
    * cover the login. A lease that ran out but was not taken over is still ours.
    */
-  async confirmLease(lease: Lease, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+  confirmLease(lease: Lease, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    return this.extendLease(lease, this.loginLeaseSeconds, manager);
+  }
+
+  /**
+   * MyInvois has answered: the lease is extended over what is left before the token is stored,
+   * so that a slow audit write cannot let another acquisition take the key and log in again.
+   * False if it was taken over already (the token is stored anyway: both are valid).
+   */
+  holdForStoring(lease: Lease): Promise<boolean> {
+    return this.extendLease(lease, this.storingLeaseSeconds, this.dataSource.manager);
+  }
+
+  private async extendLease(lease: Lease, seconds: number, manager: EntityManager): Promise<boolean> {
     const rows = (await manager.query(
       `UPDATE tokens SET lease_until = greatest(lease_until, clock_timestamp() + make_interval(secs => $5))
         WHERE ${PK} AND lease_id = $4 RETURNING 1`,
-      [lease.key.credentialId, lease.key.onBehalfOf, lease.key.scope, lease.id, this.loginLeaseSeconds],
+      [lease.key.credentialId, lease.key.onBehalfOf, lease.key.scope, lease.id, seconds],
     )) as [unknown[], number];
     return rows[1] > 0;
   }

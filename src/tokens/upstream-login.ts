@@ -95,7 +95,8 @@ export class UpstreamLogin {
       let token: UpstreamToken | 'try_other_secret';
       try {
         // Acted on before it is audited: the audit write waits for a group commit, and meanwhile other logins of
-        // this client ID must already see the refused secret, the invalid credential, the pause after a 429.
+        // this client ID must already see the refused secret, the invalid credential, the pause after a 429, the lease
+        // extended over what is left.
         token = await this.actOn(context, info, held, which, tried, outcome);
       } finally {
         await this.record(context, info.clientId, which, outcome);
@@ -115,6 +116,8 @@ export class UpstreamLogin {
   ): Promise<UpstreamToken | 'try_other_secret'> {
     switch (outcome.kind) {
       case 'success': {
+        // The audit write, sealing and storing still to come must not outlast the lease, or another acquisition logs in again.
+        if (context.lease) await this.store.holdForStoring(context.lease).catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
         await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
         await this.refusals.forget(info.id, held.secretsVersion, which);
         const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
