@@ -276,6 +276,33 @@ describe('the refresher, one state at a time', () => {
     }
   });
 
+  it('does not renew a key whose tenant was suspended after the key was leased', async () => {
+    const setup = await intermediaryTenants(world, 2);
+    const [other, suspended] = setup.tenants;
+    // The second token expires a second later (`exp` is in whole seconds): its key comes second in the client ID's turn.
+    expect((await admin.post(`/v1/tenants/${other.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    await sleep(1100);
+    expect((await admin.post(`/v1/tenants/${suspended.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 1500 });
+    await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE credential_id = $1', [setup.credential.id]);
+    const renewals = async (onBehalfOf: string) =>
+      ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ onBehalfOf: string }>).filter((l) => l.onBehalfOf === onBehalfOf).length - 1;
+    const refresher = await extraBroker(world, REFRESH_ENV);
+    try {
+      // Both keys are leased and the first renewal is under way: the second tenant is suspended now.
+      await eventually(async () => expect((await world.simulator.counters(setup.client.clientId)).inFlight).toBe(1), 5000);
+      expect((await admin.patch(`/v1/tenants/${suspended.id}`, { status: 'suspended' })).status).toBe(200);
+      await eventually(async () => expect(await renewals(other.onBehalfOf)).toBe(1), 5000);
+      // Its lease goes back once its turn comes, without a login.
+      await eventually(async () => expect((await tokenKeyOf(admin, suspended.id))?.leaseOwner).toBeNull(), 5000);
+      expect(await renewals(suspended.onBehalfOf)).toBe(0);
+      expect(await metric(refresher.admin, 'broker_refreshes_total', { outcome: 'skipped' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await refresher.broker.stop();
+    }
+  });
+
   it('lets a request log in as soon as MyInvois allows, however long the refresher backs off', async () => {
     const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 8 } });
     const first = (await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 })).body.access_token;

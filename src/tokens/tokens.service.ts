@@ -44,7 +44,7 @@ export type RefreshOutcome =
   | 'refreshed'
   /** No slot now, or the replica is stopping: the key stays due, for a later round or another replica. */
   | 'deferred'
-  /** Nothing to do for this key (its tenant is gone, or another acquisition holds it now). */
+  /** Nothing to do for this key (its tenant is gone, suspended or moved, or another acquisition holds it now). */
   | 'skipped'
   | 'failed';
 
@@ -349,7 +349,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshOutcome> {
     const { lease } = due;
     const target = await this.tenants.loginTarget(due.tenantId);
-    if (!target) {
+    // Deleted, suspended or moved to another credential (or onbehalfof) since the claim: no login for it with the old one.
+    if (!target || target.status !== 'active' || target.credentialId !== lease.key.credentialId || (target.onBehalfOf ?? '') !== lease.key.onBehalfOf) {
       await this.store.release(lease);
       return 'skipped';
     }
