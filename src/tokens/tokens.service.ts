@@ -48,6 +48,15 @@ export type RefreshOutcome =
   | 'skipped'
   | 'failed';
 
+export interface RefreshResult {
+  outcome: RefreshOutcome;
+  /**
+   * What stopped this renewal would stop the client ID's other renewals of the round too (no
+   * slot, the replica stopping, MyInvois failing, refusing or rate-limiting the client ID).
+   */
+  endsTurn: boolean;
+}
+
 const DEFAULT_SCOPE = 'InvoicingAPI';
 /** Payload: a key string. Every replica drops that key from memory and reads the table next time. */
 const TOKEN_CHANGED = 'token_changed';
@@ -346,13 +355,13 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
    * slot now stays due and is tried on a later round), back-off after transient failures. The
    * old token keeps being served meanwhile.
    */
-  async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshOutcome> {
+  async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshResult> {
     const { lease } = due;
     const target = await this.tenants.loginTarget(due.tenantId);
     // Deleted, suspended or moved to another credential (or onbehalfof) since the claim: no login for it with the old one.
     if (!target || target.status !== 'active' || target.credentialId !== lease.key.credentialId || (target.onBehalfOf ?? '') !== lease.key.onBehalfOf) {
       await this.store.release(lease);
-      return 'skipped';
+      return { outcome: 'skipped', endsTurn: false };
     }
     try {
       const upstream = await this.upstream.login({
@@ -368,15 +377,16 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       await this.keep(lease, target.id, upstream, false);
       // Other replicas drop the old token from memory and read the new one from the table.
       await this.notifications.notify(TOKEN_CHANGED, keyString(lease.key));
-      return 'refreshed';
+      return { outcome: 'refreshed', endsTurn: false };
     } catch (error) {
-      if (error instanceof LeaseLost) return 'skipped';
+      if (error instanceof LeaseLost) return { outcome: 'skipped', endsTurn: false };
       if (abort?.aborted || (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted)) {
         await this.store.release(lease);
-        return 'deferred';
+        return { outcome: 'deferred', endsTurn: true };
       }
       await this.afterFailedLogin(lease, error, due.failures);
-      return 'failed';
+      // Only a taxpayer that has not authorised the intermediary concerns this key alone.
+      return { outcome: 'failed', endsTurn: !(error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) };
     }
   }
 
