@@ -352,12 +352,22 @@ export class TokenStore {
     );
   }
 
-  /** Shutdown: these leases (the refresher's, not yet used) go back at once, instead of expiring later. */
+  /**
+   * Shutdown: these leases (the refresher's, not yet settled) go back at once, instead of expiring
+   * later. The rows are locked in key order, as `touch` locks them, so that the two cannot deadlock.
+   */
   async releaseLeases(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = (await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL WHERE lease_id = ANY($1::uuid[])`, [
-      ids,
-    ])) as [unknown, number];
+    const result = (await this.dataSource.query(
+      `WITH held AS (
+         SELECT credential_id, on_behalf_of, scope FROM tokens WHERE lease_id = ANY($1::uuid[])
+          ORDER BY credential_id, on_behalf_of, scope
+            FOR UPDATE)
+       UPDATE tokens t SET lease_owner = NULL, lease_until = NULL, lease_id = NULL
+         FROM held
+        WHERE t.credential_id = held.credential_id AND t.on_behalf_of = held.on_behalf_of AND t.scope = held.scope AND t.lease_id = ANY($1::uuid[])`,
+      [ids],
+    )) as [unknown, number];
     return result[1];
   }
 
