@@ -355,9 +355,9 @@ describe('the refresher, one state at a time', () => {
     }
   });
 
-  it('renews other client IDs while one has no budget left, and forecasts its lapses until it leaves', async () => {
+  it('renews other client IDs while one has no budget left, and forecasts its lapses until its tenants are suspended', async () => {
     // Four logins a minute, all spent on the first tokens: none is left to renew them before they expire.
-    const starved = await intermediaryTenants(world, 4, { client: { tokenTtlSeconds: 10 }, credential: { loginRatePerMinute: 4 } });
+    const starved = await intermediaryTenants(world, 4, { client: { tokenTtlSeconds: 40 }, credential: { loginRatePerMinute: 4 } });
     for (const t of starved.tenants) expect((await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
     const other = await taxpayerTenant(world, { client: { tokenTtlSeconds: 12 } });
     expect((await admin.post(`/v1/tenants/${other.tenant.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
@@ -370,9 +370,8 @@ describe('the refresher, one state at a time', () => {
       // All four will lapse: the logins already made this minute leave no slot before they expire.
       expect(await atRisk()).toBe(4);
       await refresher.broker.waitForLog(new RegExp(`login budget of client ID ${starved.client.clientId} cannot renew 4 token`));
-      // The client ID leaves the forecast (its credential is deleted): its gauge goes too, at the next forecast.
-      for (const t of starved.tenants) expect((await admin.patch(`/v1/tenants/${t.id}`, { credentialId: null })).status).toBe(200);
-      expect((await admin.delete(`/v1/credentials/${starved.credential.id}`)).status).toBe(204);
+      // Its tenants are suspended: their tokens (still valid) are nobody's to renew, so the client ID leaves the forecast and its gauge goes, at the next forecast.
+      for (const t of starved.tenants) expect((await admin.patch(`/v1/tenants/${t.id}`, { status: 'suspended' })).status).toBe(200);
       await eventually(async () => expect(await atRisk()).toBe(0), 20_000);
     } finally {
       await refresher.broker.stop();

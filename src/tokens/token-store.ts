@@ -247,19 +247,15 @@ export class TokenStore {
     const rows = (await this.dataSource.query(
       `WITH candidates AS (
          SELECT t.credential_id, t.on_behalf_of, t.scope, t.expires_at
-           FROM tokens t
-           JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
-          WHERE t.refresh_due_at <= clock_timestamp()
-            AND t.last_used_at > clock_timestamp() - make_interval(secs => $1)
-            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
-            AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
-            AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())),
+           FROM ${RENEWABLE_TOKENS}
+            AND t.refresh_due_at <= clock_timestamp()
+            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())),
        room AS (
          SELECT c.id AS credential_id,
                 ${LoginBudget.refreshSlotsSql('$5')}
                 - (SELECT count(*) FROM tokens l WHERE l.credential_id = c.id AND l.lease_until > clock_timestamp()) AS slots
            FROM credentials c
-          WHERE c.status <> 'invalid' AND c.id IN (SELECT credential_id FROM candidates)),
+          WHERE c.id IN (SELECT credential_id FROM candidates)),
        ranked AS (
          SELECT d.credential_id, d.on_behalf_of, d.scope, r.slots,
                 row_number() OVER (PARTITION BY d.credential_id ORDER BY d.expires_at ASC NULLS FIRST) AS rank
@@ -287,12 +283,12 @@ export class TokenStore {
       .sort((a, b) => (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0));
   }
 
-  /** In-use tokens per credential, for the budget forecast. */
+  /** For the budget forecast: per credential, the expiries of the tokens the refresher is to renew (as `claimDue` picks them), not yet expired. */
   async inUseExpiries(activeWindowSeconds: number): Promise<Array<{ credentialId: string; clientId: string; limit: number; expiriesMs: number[] }>> {
     const rows = (await this.dataSource.query(
       `SELECT c.id, c.client_id, c.login_rate_per_minute, array_agg(extract(epoch FROM t.expires_at) * 1000) AS expiries
-         FROM tokens t JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
-        WHERE t.last_used_at > clock_timestamp() - make_interval(secs => $1) AND t.expires_at IS NOT NULL
+         FROM ${RENEWABLE_TOKENS}
+          AND t.expires_at > clock_timestamp()
         GROUP BY c.id`,
       [activeWindowSeconds],
     )) as Array<{ id: string; client_id: string; login_rate_per_minute: number; expiries: string[] }>;
@@ -435,6 +431,19 @@ export class TokenStore {
     );
   }
 }
+
+/**
+ * `FROM` and `WHERE` of the tokens the refresher looks after, as `t` with their credential `c`:
+ * used within the active window ($1), of an active tenant still logging in with the token's
+ * credential, that credential not invalid, not backing off. Shared by the claim and the
+ * forecast, so that the forecast warns only of tokens the refresher would renew.
+ */
+const RENEWABLE_TOKENS = `tokens t
+  JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
+  JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
+ WHERE t.last_used_at > clock_timestamp() - make_interval(secs => $1)
+   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
+   AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())`;
 
 /** Another acquisition's lease, while it lasts. */
 function busyUnlessExpired(row: ClaimRow | undefined): Claim | undefined {
