@@ -82,12 +82,11 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokensService.name);
   private readonly memory = new Map<string, CachedToken>();
   /**
-   * Bumped whenever a key is dropped from memory (an invalidation, another replica's new token),
-   * so that an acquisition that read the row before the drop does not put the old token back.
+   * Bumped whenever keys are dropped from memory (an invalidation, another replica's new token, a
+   * lost LISTEN connection), so that an acquisition that read a row before a drop does not put the
+   * old token back. One counter for all keys: a drop of another key only costs a re-read.
    */
-  private readonly generations = new Map<string, number>();
-  /** Bumped when every key is dropped at once (the LISTEN connection was lost). */
-  private epoch = 0;
+  private drops = 0;
   private readonly inFlight = new Map<string, Flight>();
   /** `principal:fingerprint` of exposures already audited, with the token's expiry. */
   private readonly exposed = new Map<string, number>();
@@ -285,7 +284,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private async acquireAcrossReplicas(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<Acquired> {
     const cacheKey = keyString(key);
     for (;;) {
-      const generation = this.generationOf(cacheKey);
+      const drops = this.drops;
       const claim = await this.claimPatiently(() => this.store.claim(key, target.id, minTtlMs));
       switch (claim.kind) {
         case 'stored': {
@@ -295,8 +294,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
             expiresAtMs: claim.token.expiresAtMs,
             scope: key.scope,
           };
-          // Dropped (invalidated, replaced) since the row was read: read it again rather than keep the old token.
-          if (this.generationOf(cacheKey) !== generation) continue;
+          // A key was dropped (invalidated, replaced) since the row was read, maybe this one: read it again rather than keep an old token.
+          if (this.drops !== drops) continue;
           this.memory.set(cacheKey, token);
           return { token, source: 'table' };
         }
@@ -439,17 +438,9 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
 
   /** Drops a key (null: every key) from memory, so that the next request reads the row. */
   private forget(cacheKey: string | null): void {
-    if (cacheKey === null) {
-      this.memory.clear();
-      this.epoch += 1;
-      return;
-    }
-    this.memory.delete(cacheKey);
-    this.generations.set(cacheKey, (this.generations.get(cacheKey) ?? 0) + 1);
-  }
-
-  private generationOf(cacheKey: string): string {
-    return `${this.epoch}:${this.generations.get(cacheKey) ?? 0}`;
+    if (cacheKey === null) this.memory.clear();
+    else this.memory.delete(cacheKey);
+    this.drops += 1;
   }
 
   /** `token.issued` once per caller and token, durably, before the token goes out. */
