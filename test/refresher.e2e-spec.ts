@@ -215,27 +215,37 @@ describe('the refresher, one state at a time', () => {
     }
   });
 
-  it('releases the leases of a replica that is stopped, mid-refresh', async () => {
+  it('releases the leases of a replica that is stopped, mid-refresh, those it had not started included', async () => {
     const env = { MYINVOIS_SANDBOX_URL: world.simulatorProcess.url, ...REFRESH_ENV, REFRESH_ENABLED: 'true', SHUTDOWN_GRACE_MS: '20000' };
     const { tenant, client } = await taxpayerTenant(world);
     await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 });
-    // MyInvois never answers: the refresh is still in flight when the replica stops.
+    // Two keys of one client ID, renewed one after the other; the first renewal is still under way when the replica stops, and completes.
+    const slow = await intermediaryTenants(world, 2);
+    for (const t of slow.tenants) await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 });
+    const tenantIds = [tenant.id, ...slow.tenants.map((t) => t.id)];
+    // MyInvois never answers the taxpayer: that refresh is still in flight when the replica stops.
     await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
+    await world.simulator.put(`/_sim/clients/${slow.client.clientId}/faults`, { kind: 'latency', latencyMs: 1500 });
+    await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE tenant_id = ANY($1)', [tenantIds]);
     const refresher: ServiceProcess = await startBroker({ databaseUrl: world.database.url, env });
     try {
-      // Wait until it holds the lease (it logs in, slowly, once the token is due).
-      for (let i = 0; i < 100; i++) {
-        const item = (await admin.get(`/v1/tokens?tenantId=${tenant.id}`)).body.items[0];
-        if (item.state === 'refreshing') break;
-        await sleep(200);
-      }
-      expect((await admin.get(`/v1/tokens?tenantId=${tenant.id}`)).body.items[0].state).toBe('refreshing');
+      // Wait until both logins are under way.
+      await eventually(async () => {
+        expect((await admin.get(`/v1/tokens?tenantId=${tenant.id}`)).body.items[0].state).toBe('refreshing');
+        expect((await world.simulator.counters(slow.client.clientId)).inFlight).toBe(1);
+      }, 10_000);
       const stopping = Date.now();
       expect(await refresher.stop()).toBe(0);
       expect(Date.now() - stopping).toBeLessThan(8000);
-      const rows = await world.database.query<{ lease_owner: string | null; failures: number }>('SELECT lease_owner, failures FROM tokens WHERE tenant_id = $1', [tenant.id]);
-      // Handed back, not counted as a failure: another replica takes it on its next round.
-      expect(rows[0]).toEqual({ lease_owner: null, failures: 0 });
+      const rows = await world.database.query<{ tenant_id: string; lease_owner: string | null; failures: number }>(
+        'SELECT tenant_id, lease_owner, failures FROM tokens WHERE tenant_id = ANY($1)',
+        [tenantIds],
+      );
+      // Handed back, not counted as failures: another replica takes them on its next round.
+      expect(rows.map(({ lease_owner, failures }) => ({ lease_owner, failures }))).toEqual(tenantIds.map(() => ({ lease_owner: null, failures: 0 })));
+      // The slow client ID's first key was renewed; the second was not started after the stop.
+      const renewals = ((await world.simulator.get(`/_sim/clients/${slow.client.clientId}/logins`)).body as unknown[]).length - slow.tenants.length;
+      expect(renewals).toBe(1);
     } finally {
       await world.simulator.delete('/_sim/faults');
       await refresher.stop();
@@ -276,6 +286,55 @@ describe('the refresher, one state at a time', () => {
     }
   });
 
+  it("gives back a client ID's other leases at once when its login fails, instead of trying each in the same round", async () => {
+    const setup = await intermediaryTenants(world, 3);
+    for (const t of setup.tenants) expect((await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'hang' });
+    await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE credential_id = $1', [setup.credential.id]);
+    // Logins give up after 1.5 s; rounds 2.5 s apart, so that what one round did is not mistaken for the next.
+    const refresher = await extraBroker(world, { ...REFRESH_ENV, MYINVOIS_TIMEOUT_MS: '1500', REFRESH_INTERVAL_MS: '2500' });
+    try {
+      const keys = async () => (await admin.get(`/v1/tokens?credentialId=${setup.credential.id}`)).body.items as Array<{ state: string; failures: number }>;
+      // The round's first login times out; the two other keys are free again right after, for requests or a later round.
+      await eventually(async () => {
+        const now = await keys();
+        expect(now.map((k) => k.failures).sort()).toEqual([0, 0, 1]);
+        expect(now.filter((k) => k.state === 'refreshing')).toEqual([]);
+      }, 10_000);
+      expect((await world.simulator.counters(setup.client.clientId)).requests).toBe(setup.tenants.length + 1);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await refresher.broker.stop();
+    }
+  });
+
+  it('does not renew a key whose tenant was suspended after the key was leased', async () => {
+    const setup = await intermediaryTenants(world, 2);
+    const [other, suspended] = setup.tenants;
+    // The second token expires a second later (`exp` is in whole seconds): its key comes second in the client ID's turn.
+    expect((await admin.post(`/v1/tenants/${other.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    await sleep(1100);
+    expect((await admin.post(`/v1/tenants/${suspended.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 1500 });
+    await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE credential_id = $1', [setup.credential.id]);
+    const renewals = async (onBehalfOf: string) =>
+      ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ onBehalfOf: string }>).filter((l) => l.onBehalfOf === onBehalfOf).length - 1;
+    const refresher = await extraBroker(world, REFRESH_ENV);
+    try {
+      // Both keys are leased and the first renewal is under way: the second tenant is suspended now.
+      await eventually(async () => expect((await world.simulator.counters(setup.client.clientId)).inFlight).toBe(1), 5000);
+      expect((await admin.patch(`/v1/tenants/${suspended.id}`, { status: 'suspended' })).status).toBe(200);
+      await eventually(async () => expect(await renewals(other.onBehalfOf)).toBe(1), 5000);
+      // Its lease goes back once its turn comes, without a login.
+      await eventually(async () => expect((await tokenKeyOf(admin, suspended.id))?.leaseOwner).toBeNull(), 5000);
+      expect(await renewals(suspended.onBehalfOf)).toBe(0);
+      expect(await metric(refresher.admin, 'broker_refreshes_total', { outcome: 'skipped' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await refresher.broker.stop();
+    }
+  });
+
   it('lets a request log in as soon as MyInvois allows, however long the refresher backs off', async () => {
     const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 8 } });
     const first = (await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 1 })).body.access_token;
@@ -296,9 +355,9 @@ describe('the refresher, one state at a time', () => {
     }
   });
 
-  it('renews other client IDs while one has no budget left, and forecasts its lapses until it leaves', async () => {
+  it('renews other client IDs while one has no budget left, and forecasts its lapses until its tenants are suspended', async () => {
     // Four logins a minute, all spent on the first tokens: none is left to renew them before they expire.
-    const starved = await intermediaryTenants(world, 4, { client: { tokenTtlSeconds: 10 }, credential: { loginRatePerMinute: 4 } });
+    const starved = await intermediaryTenants(world, 4, { client: { tokenTtlSeconds: 40 }, credential: { loginRatePerMinute: 4 } });
     for (const t of starved.tenants) expect((await admin.post(`/v1/tenants/${t.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
     const other = await taxpayerTenant(world, { client: { tokenTtlSeconds: 12 } });
     expect((await admin.post(`/v1/tenants/${other.tenant.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
@@ -311,9 +370,8 @@ describe('the refresher, one state at a time', () => {
       // All four will lapse: the logins already made this minute leave no slot before they expire.
       expect(await atRisk()).toBe(4);
       await refresher.broker.waitForLog(new RegExp(`login budget of client ID ${starved.client.clientId} cannot renew 4 token`));
-      // The client ID leaves the forecast (its credential is deleted): its gauge goes too, at the next forecast.
-      for (const t of starved.tenants) expect((await admin.patch(`/v1/tenants/${t.id}`, { credentialId: null })).status).toBe(200);
-      expect((await admin.delete(`/v1/credentials/${starved.credential.id}`)).status).toBe(204);
+      // Its tenants are suspended: their tokens (still valid) are nobody's to renew, so the client ID leaves the forecast and its gauge goes, at the next forecast.
+      for (const t of starved.tenants) expect((await admin.patch(`/v1/tenants/${t.id}`, { status: 'suspended' })).status).toBe(200);
       await eventually(async () => expect(await atRisk()).toBe(0), 20_000);
     } finally {
       await refresher.broker.stop();

@@ -14,6 +14,21 @@ async function logins(world: World, clientId: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Holds the audit chain's lock, as a slow group commit would: audit writes wait until the returned release. */
+async function holdAuditChain(world: World): Promise<() => Promise<void>> {
+  const blocker = new Client({ connectionString: world.database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
+  return async () => {
+    try {
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+  };
+}
+
 describe('tokens for internal services', () => {
   let world: World;
   let admin: HttpClient;
@@ -142,6 +157,87 @@ describe('tokens for internal services', () => {
     expect((await requestToken(admin, tenant.id)).status).toBe(200);
   });
 
+  it('keeps a refused secret known bad after a verification that logged in with the other one', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-before-verify-x' } });
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    expect((await admin.post(`/v1/credentials/${credential.id}/verify`, {})).body).toMatchObject({ status: 'valid', secretUsed: 2 });
+    // The second secret is regenerated in the portal: MyInvois refuses it now, and the first is still known bad.
+    await world.simulator.patch(`/_sim/clients/${client.clientId}`, { secrets: [`${client.clientId}-regenerated`] });
+    expect((await requestToken(world.admins[1], tenant.id, { scope: '' })).body.code).toBe('credential_invalid');
+    // The first secret was refused once, before the verification, and never sent again.
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, failures: 2 });
+  });
+
+  it('clears only refusals of the secrets a successful login held, not those of secrets replaced meanwhile', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-before-rotation-x' } });
+    // The first secret is refused, the second works and is preferred from now on.
+    expect((await requestToken(admin, tenant.id)).status).toBe(200);
+    // A replica whose logins may take longer than the suite's 1.5 s.
+    const { broker, admin: patient } = await extraBroker(world, { REFRESH_ENABLED: 'false' });
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 3000, remaining: 1 });
+    const refusedNow = () =>
+      world.database.query<{ secret: number }>(
+        `SELECT r.secret FROM secret_refusals r JOIN credentials c ON c.id = r.credential_id AND c.secrets_version = r.secrets_version WHERE c.id = $1 ORDER BY r.secret`,
+        [credential.id],
+      );
+    try {
+      // A login for another key sends the second secret and waits for MyInvois...
+      const slow = patient.post(`/v1/tenants/${tenant.id}/token`, { scope: '' });
+      await eventually(async () => expect((await world.simulator.counters(client.clientId)).inFlight).toBe(1), 2000);
+      // ...while the secrets are replaced, and a verification finds both new ones refused.
+      expect((await admin.put(`/v1/credentials/${credential.id}/secrets`, { secondaryClientSecret: 'refused-after-rotation-x' })).status).toBe(200);
+      expect((await world.admins[1].post(`/v1/credentials/${credential.id}/verify`, {})).body.status).toBe('invalid');
+      expect(await refusedNow()).toEqual([{ secret: 1 }, { secret: 2 }]);
+      // The slow login succeeds with the old second secret: the new second secret stays refused.
+      expect((await slow).status).toBe(200);
+      expect(await refusedNow()).toEqual([{ secret: 1 }, { secret: 2 }]);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  });
+
+  it('writes a refusal down before auditing it: a login meanwhile never sends the refused secret', async () => {
+    const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-while-auditing-x' } });
+    const release = await holdAuditChain(world);
+    let first;
+    let second;
+    try {
+      first = requestToken(admin, tenant.id);
+      // The refusal is known while its audit event still waits for the chain.
+      await eventually(async () => expect(await world.database.query('SELECT secret FROM secret_refusals WHERE credential_id = $1', [credential.id])).toEqual([{ secret: 1 }]), 3000);
+      second = requestToken(world.admins[1], tenant.id, { scope: '' });
+      await eventually(async () => expect((await world.simulator.counters(client.clientId)).requests).toBe(2), 3000);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1 });
+    } finally {
+      await release();
+    }
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1, logins: 2 });
+  });
+
+  it('pauses the client ID after a 429 before auditing it: a login meanwhile sends nothing', async () => {
+    const setup = await intermediaryTenants(world, 3, { client: { rateLimitPerMinute: 1 } });
+    const [first, second, third] = setup.tenants;
+    expect((await requestToken(admin, first.id)).status).toBe(200);
+    const release = await holdAuditChain(world);
+    let limited;
+    try {
+      limited = requestToken(admin, second.id);
+      // The pause is in force while the 429's audit event still waits for the chain.
+      await eventually(async () => {
+        const [budget] = await world.database.query<{ paused: boolean }>('SELECT paused_until > now() AS paused FROM login_budgets WHERE credential_id = $1', [setup.credential.id]);
+        expect(budget?.paused).toBe(true);
+      }, 3000);
+      const paused = await requestToken(world.admins[1], third.id);
+      expect(paused.body).toMatchObject({ code: 'login_budget_exhausted', reason: 'paused' });
+      expect(await world.simulator.counters(setup.client.clientId)).toMatchObject({ requests: 2, rateLimited: 1 });
+    } finally {
+      await release();
+    }
+    expect((await limited).status).toBe(503);
+  });
+
   it('says "User blocked" for a blocked client, and classifies the broker-side refusals apart', async () => {
     const blocked = await taxpayerTenant(world, { client: { blocked: true } });
     const response = await requestToken(admin, blocked.tenant.id);
@@ -264,21 +360,18 @@ describe('tokens for internal services', () => {
     const newcomer = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
     await sleep(3000);
     // The audit chain is busy for 5 s, so the newcomer's first hand-out of the token (about 6.5 s left) waits that long to be recorded.
-    const blocker = new Client({ connectionString: world.database.url });
-    await blocker.connect();
+    const release = await holdAuditChain(world);
+    let asked;
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
-      const asked = requestToken(newcomer.client, tenant.id, { minTtlSeconds: 3 });
+      asked = requestToken(newcomer.client, tenant.id, { minTtlSeconds: 3 });
       await sleep(5000);
-      await blocker.query('COMMIT');
-      const answer = await asked;
-      expect(answer.status).toBe(200);
-      expect(answer.body.access_token).not.toBe(first.body.access_token);
-      expect(Date.parse(answer.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(3000);
     } finally {
-      await blocker.end();
+      await release();
     }
+    const answer = await asked;
+    expect(answer.status).toBe(200);
+    expect(answer.body.access_token).not.toBe(first.body.access_token);
+    expect(Date.parse(answer.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(3000);
   });
 
   it('invalidates after a 401 from MyInvois, at most once per cooldown, and only the token named', async () => {
@@ -417,6 +510,42 @@ describe('tokens for internal services', () => {
       expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 2, maxInFlight: 1 });
     } finally {
       await world.simulator.delete('/_sim/faults');
+    }
+  });
+
+  it('keeps the lease over a slow audit write after the answer, so another replica does not log in again', async () => {
+    const { tenant, client } = await taxpayerTenant(world);
+    // Leases of 5 s, and logins that time out after 1.5 s: the lease confirmed before the login runs out 5 s later.
+    const { broker, admin: shortLeases } = await extraBroker(world, {
+      TOKEN_LEASE_SECONDS: '5',
+      MYINVOIS_TIMEOUT_MS: '1500',
+      AUDIT_WRITE_TIMEOUT_MS: '15000',
+      REFRESH_ENABLED: 'false',
+    });
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 1000 });
+    try {
+      const release = await holdAuditChain(world);
+      let slow;
+      let elsewhere;
+      try {
+        // The login is answered after a second; its audit event then waits for the chain.
+        slow = shortLeases.post(`/v1/tenants/${tenant.id}/token`, {});
+        await eventually(async () => expect((await world.simulator.counters(client.clientId)).logins).toBe(1), 3000);
+        await sleep(5500);
+        // Past the lease the login began with: another replica that needs the token waits for this one's.
+        elsewhere = requestToken(world.admins[1], tenant.id);
+        await sleep(1000);
+        expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 1 });
+      } finally {
+        await release();
+      }
+      const [a, b] = [await slow, await elsewhere];
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(b.body.access_token).toBe(a.body.access_token);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1 });
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
     }
   });
 

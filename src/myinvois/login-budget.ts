@@ -76,6 +76,7 @@ export class LoginBudget {
         credentialId,
       ])) as Array<{ at: string }>;
       const demandWaiting = budget.demand_until !== null && Number(budget.demand_until) > now;
+      // refreshSlotsSql states these rules (pause, demand, reserve, window) again in SQL for the refresher's claim: change both together.
       const cap = purpose === 'on_demand' ? limit : demandWaiting ? 0 : Math.max(0, limit - this.config.myinvois.onDemandReserve);
       if (recent.length < cap) {
         await manager.query('INSERT INTO upstream_logins (credential_id, at, purpose) VALUES ($1, to_timestamp($2 / 1000.0), $3)', [
@@ -109,7 +110,10 @@ export class LoginBudget {
   /**
    * SQL: how many slots background refreshes may take now for the credential row `c`, by the
    * rules of tryTake (none while paused or while a request waits; the on-demand reserve left
-   * out). For planning a refresh batch in one statement; each login still takes its own slot.
+   * out; logins of the last WINDOW_MS counted). For planning a refresh batch in one statement;
+   * each login still takes its own slot through tryTake, so a drift here misplans a batch (a
+   * client ID without a slot takes room in it, or one with slots gets none) but never overspends.
+   * Change it together with tryTake.
    */
   static refreshSlotsSql(onDemandReserve: string): string {
     return `CASE WHEN EXISTS (SELECT 1 FROM login_budgets b WHERE b.credential_id = c.id

@@ -35,6 +35,15 @@ describe('classifying MyInvois login answers', () => {
   });
 
   it.each([
+    ['exp in the past', -30],
+    ['exp right now', 0],
+  ])('takes a 200 whose token has already expired (%s) as a bad response, never a success', async (_case, expSecondsFromNow) => {
+    const token = await jwt({ TaxpayerTIN: 'C1234567890' }, expSecondsFromNow);
+    const outcome = classifyResponse(200, {}, JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }), 'InvoicingAPI', NOW);
+    expect(outcome).toMatchObject({ kind: 'transient', reason: 'bad_response', description: expect.stringMatching(/already expired/) });
+  });
+
+  it.each([
     [400, { error: 'invalid_client', error_description: 'User blocked' }, 'refused', 'invalid_client'],
     [400, { error: 'unauthorised_client' }, 'refused', 'unauthorized_client'],
     [400, { error: 'invalid_grant' }, 'refused', 'invalid_grant'],
@@ -53,6 +62,7 @@ describe('classifying MyInvois login answers', () => {
     [200, '<html>maintenance</html>', 'bad_response'],
     [200, '{"token_type":"Bearer"}', 'bad_response'],
     [200, '{"access_token":"x","expires_in":0}', 'bad_response'],
+    [200, '{"access_token":"x","expires_in":-5}', 'bad_response'],
     [404, 'not found', 'bad_response'],
     [400, '{"error":"something_new"}', 'bad_response'],
   ])('%i %s is transient (%s)', (status, body, reason) => {

@@ -38,7 +38,13 @@ export const MAX_RETRY_AFTER_MS = 3600_000;
 export function classifyResponse(status: number, headers: Record<string, string | undefined>, body: string, requestedScope: string, now = Date.now()): LoginOutcome {
   if (status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfter(headers, now), status };
   const json = parseJson(body);
-  if (status === 200) return success(json, requestedScope, now) ?? { kind: 'transient', reason: 'bad_response', description: 'a 200 answer without a usable access token', status };
+  if (status === 200) {
+    const token = success(json, requestedScope, now);
+    if (!token) return { kind: 'transient', reason: 'bad_response', description: 'a 200 answer without a usable access token', status };
+    // Never stored: it could serve no caller, and its due time would make the refresher log in again at once.
+    if (token.lifetimeMs <= 0) return { kind: 'transient', reason: 'bad_response', description: 'a 200 answer with a token that has already expired', status };
+    return token;
+  }
   if (status >= 500) {
     // A 503 with Retry-After says when to come back; without one, the caller picks its own back-off.
     const stated = statedWait(headers, now);

@@ -3,8 +3,9 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { LoginBudget } from '../myinvois/login-budget';
 import { tokensAtRisk } from '../tokens/refresh-policy';
-import { DueToken, TokenStore } from '../tokens/token-store';
+import { TokenStore } from '../tokens/token-store';
 import { TokensService } from '../tokens/tokens.service';
+import { renewInTurns, RenewalWork } from './renewal-turns';
 
 const FORECAST_EVERY_MS = 15_000;
 /** At shutdown, how long a login in progress may finish before its lease is handed back anyway. */
@@ -28,8 +29,16 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   private readonly lastWarning = new Map<string, number>();
   /** Client IDs the at-risk gauge was last set for, so that one leaving the forecast is cleared. */
   private forecastClientIds = new Set<string>();
-  /** Leases this refresher claimed and has not finished with: the only ones it hands back at shutdown. */
+  /** Leases this refresher claimed and has not settled: the only ones it hands back at shutdown. */
   private readonly held = new Set<string>();
+  private readonly work: RenewalWork = {
+    refresh: (token) => this.tokens.refresh(token, this.shutdown.signal),
+    release: (token) => this.store.release(token.lease),
+    settled: (token) => this.held.delete(token.lease.id),
+    stopping: () => this.stopping,
+    counted: (outcome) => this.metrics.refreshes.inc({ outcome }),
+    failed: (error, what) => this.logger.error({ err: error }, what),
+  };
 
   constructor(
     private readonly store: TokenStore,
@@ -69,31 +78,10 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   async runRound(): Promise<void> {
     const due = await this.store.claimDue(this.config.refresh.batchSize, this.config.refresh.activeWindowSeconds);
     for (const token of due) this.held.add(token.lease.id);
-    // Keys of one client ID one after the other (the soonest first, as claimed); client IDs side by side.
-    const byCredential = new Map<string, DueToken[]>();
-    for (const token of due) byCredential.set(token.lease.key.credentialId, [...(byCredential.get(token.lease.key.credentialId) ?? []), token]);
-    await Promise.all([...byCredential.values()].map((tokens) => this.refreshInTurn(tokens)));
+    await renewInTurns(due, this.work);
     if (Date.now() - this.lastForecast > FORECAST_EVERY_MS) {
       this.lastForecast = Date.now();
       await this.forecast();
-    }
-  }
-
-  /** One client ID's share of the batch, the soonest to expire first. */
-  private async refreshInTurn(tokens: DueToken[]): Promise<void> {
-    try {
-      for (const [index, token] of tokens.entries()) {
-        const outcome = this.stopping ? 'deferred' : await this.tokens.refresh(token, this.shutdown.signal);
-        this.metrics.refreshes.inc({ outcome });
-        if (outcome === 'deferred') {
-          // No slot for this client ID now (or stopping): the rest of its batch waits for a later round.
-          for (const rest of tokens.slice(index + 1)) await this.store.release(rest.lease);
-          return;
-        }
-      }
-    } finally {
-      // Each was stored, recorded or given back above; after an error, its lease runs out by itself.
-      for (const token of tokens) this.held.delete(token.lease.id);
     }
   }
 

@@ -69,8 +69,7 @@ export class SecretRefusals {
       throw TokenError.credentialInvalid(credentialId, state.last_error_code, state.last_error_description);
     }
     const refused = new Set(evenIfInvalid ? [] : state.refusals.map((refusal) => refusal.secret));
-    const order = [state.preferred_secret, ...held.secrets.filter((secret) => secret !== state.preferred_secret)];
-    const next = order.find((secret) => held.secrets.includes(secret) && !tried.has(secret) && !refused.has(secret));
+    const next = nextSecret(state.preferred_secret, held.secrets, tried, refused);
     if (next === undefined) {
       const latest = state.refusals[0];
       throw new AllSecretsRefused(latest?.code ?? 'refused', latest?.description ?? '');
@@ -78,9 +77,9 @@ export class SecretRefusals {
     return next;
   }
 
-  /** MyInvois refused `secret` of this version of the credential's secrets. */
-  async record(credentialId: string, secretsVersion: number, secret: number, upstream: { code: string; description: string }): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  /** MyInvois refused `secret` of this version of the credential's secrets. Answers every refused secret of that version. */
+  async record(credentialId: string, secretsVersion: number, secret: number, upstream: { code: string; description: string }): Promise<ReadonlySet<number>> {
+    return this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO secret_refusals (credential_id, secrets_version, secret, error_code, error_description) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (credential_id, secrets_version, secret) DO UPDATE
@@ -89,11 +88,29 @@ export class SecretRefusals {
       );
       // Refusals of replaced secrets say nothing any more.
       await manager.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version < $2', [credentialId, secretsVersion]);
+      const refused = (await manager.query('SELECT secret FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2', [credentialId, secretsVersion])) as Array<{
+        secret: number;
+      }>;
+      return new Set(refused.map((row) => row.secret));
     });
   }
 
-  /** A login succeeded with `secret`: it is not refused. After an operator's verification, none is. */
-  async forget(credentialId: string, secret: number, all: boolean): Promise<void> {
-    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND (secret = $2 OR $3)', [credentialId, secret, all]);
+  /**
+   * A login holding `secretsVersion` succeeded with `secret`: that secret of that version is not
+   * refused. Only that one: a secret no login has sent since its refusal stays known bad (even
+   * after a verification that succeeded with the other), and a refusal of replaced or newer
+   * secrets is not this login's to clear.
+   */
+  async forget(credentialId: string, secretsVersion: number, secret: number): Promise<void> {
+    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2 AND secret = $3', [credentialId, secretsVersion, secret]);
   }
+}
+
+/**
+ * The secret a login sends next: the one that worked last first, then the other; never one this
+ * login has sent already, nor one `refused`. Undefined when none is left.
+ */
+export function nextSecret(preferred: number, held: readonly number[], tried: ReadonlySet<number>, refused: ReadonlySet<number>): number | undefined {
+  const order = [preferred, ...held.filter((secret) => secret !== preferred)];
+  return order.find((secret) => held.includes(secret) && !tried.has(secret) && !refused.has(secret));
 }

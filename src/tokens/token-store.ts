@@ -87,12 +87,15 @@ export class TokenStore {
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** A lease confirmed right before a login covers the whole login, however short TOKEN_LEASE_SECONDS is. */
   readonly loginLeaseSeconds: number;
+  /** Extended again once MyInvois has answered: covers the audit write (it waits up to AUDIT_WRITE_TIMEOUT_MS), sealing and storing. */
+  readonly storingLeaseSeconds: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {
     this.loginLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.myinvois.timeoutMs / 1000) + 2);
+    this.storingLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.audit.writeTimeoutMs / 1000) + 2);
   }
 
   /** For a request that needs a token with `minTtlMs` left. */
@@ -168,11 +171,24 @@ export class TokenStore {
    * Right before a login goes out: is the lease still this acquisition's? If so it is extended to
    * cover the login. A lease that ran out but was not taken over is still ours.
    */
-  async confirmLease(lease: Lease, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+  confirmLease(lease: Lease, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    return this.extendLease(lease, this.loginLeaseSeconds, manager);
+  }
+
+  /**
+   * MyInvois has answered: the lease is extended over what is left before the token is stored,
+   * so that a slow audit write cannot let another acquisition take the key and log in again.
+   * False if it was taken over already (the token is stored anyway: both are valid).
+   */
+  holdForStoring(lease: Lease): Promise<boolean> {
+    return this.extendLease(lease, this.storingLeaseSeconds, this.dataSource.manager);
+  }
+
+  private async extendLease(lease: Lease, seconds: number, manager: EntityManager): Promise<boolean> {
     const rows = (await manager.query(
       `UPDATE tokens SET lease_until = greatest(lease_until, clock_timestamp() + make_interval(secs => $5))
         WHERE ${PK} AND lease_id = $4 RETURNING 1`,
-      [lease.key.credentialId, lease.key.onBehalfOf, lease.key.scope, lease.id, this.loginLeaseSeconds],
+      [lease.key.credentialId, lease.key.onBehalfOf, lease.key.scope, lease.id, seconds],
     )) as [unknown[], number];
     return rows[1] > 0;
   }
@@ -231,19 +247,15 @@ export class TokenStore {
     const rows = (await this.dataSource.query(
       `WITH candidates AS (
          SELECT t.credential_id, t.on_behalf_of, t.scope, t.expires_at
-           FROM tokens t
-           JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
-          WHERE t.refresh_due_at <= clock_timestamp()
-            AND t.last_used_at > clock_timestamp() - make_interval(secs => $1)
-            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
-            AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
-            AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())),
+           FROM ${RENEWABLE_TOKENS}
+            AND t.refresh_due_at <= clock_timestamp()
+            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())),
        room AS (
          SELECT c.id AS credential_id,
                 ${LoginBudget.refreshSlotsSql('$5')}
                 - (SELECT count(*) FROM tokens l WHERE l.credential_id = c.id AND l.lease_until > clock_timestamp()) AS slots
            FROM credentials c
-          WHERE c.status <> 'invalid' AND c.id IN (SELECT credential_id FROM candidates)),
+          WHERE c.id IN (SELECT credential_id FROM candidates)),
        ranked AS (
          SELECT d.credential_id, d.on_behalf_of, d.scope, r.slots,
                 row_number() OVER (PARTITION BY d.credential_id ORDER BY d.expires_at ASC NULLS FIRST) AS rank
@@ -271,12 +283,12 @@ export class TokenStore {
       .sort((a, b) => (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0));
   }
 
-  /** In-use tokens per credential, for the budget forecast. */
+  /** For the budget forecast: per credential, the expiries of the tokens the refresher is to renew (as `claimDue` picks them), not yet expired. */
   async inUseExpiries(activeWindowSeconds: number): Promise<Array<{ credentialId: string; clientId: string; limit: number; expiriesMs: number[] }>> {
     const rows = (await this.dataSource.query(
       `SELECT c.id, c.client_id, c.login_rate_per_minute, array_agg(extract(epoch FROM t.expires_at) * 1000) AS expiries
-         FROM tokens t JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
-        WHERE t.last_used_at > clock_timestamp() - make_interval(secs => $1) AND t.expires_at IS NOT NULL
+         FROM ${RENEWABLE_TOKENS}
+          AND t.expires_at > clock_timestamp()
         GROUP BY c.id`,
       [activeWindowSeconds],
     )) as Array<{ id: string; client_id: string; login_rate_per_minute: number; expiries: string[] }>;
@@ -336,12 +348,22 @@ export class TokenStore {
     );
   }
 
-  /** Shutdown: these leases (the refresher's, not yet used) go back at once, instead of expiring later. */
+  /**
+   * Shutdown: these leases (the refresher's, not yet settled) go back at once, instead of expiring
+   * later. The rows are locked in key order, as `touch` locks them, so that the two cannot deadlock.
+   */
   async releaseLeases(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = (await this.dataSource.query(`UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL WHERE lease_id = ANY($1::uuid[])`, [
-      ids,
-    ])) as [unknown, number];
+    const result = (await this.dataSource.query(
+      `WITH held AS (
+         SELECT credential_id, on_behalf_of, scope FROM tokens WHERE lease_id = ANY($1::uuid[])
+          ORDER BY credential_id, on_behalf_of, scope
+            FOR UPDATE)
+       UPDATE tokens t SET lease_owner = NULL, lease_until = NULL, lease_id = NULL
+         FROM held
+        WHERE t.credential_id = held.credential_id AND t.on_behalf_of = held.on_behalf_of AND t.scope = held.scope AND t.lease_id = ANY($1::uuid[])`,
+      [ids],
+    )) as [unknown, number];
     return result[1];
   }
 
@@ -409,6 +431,19 @@ export class TokenStore {
     );
   }
 }
+
+/**
+ * `FROM` and `WHERE` of the tokens the refresher looks after, as `t` with their credential `c`:
+ * used within the active window ($1), of an active tenant still logging in with the token's
+ * credential, that credential not invalid, not backing off. Shared by the claim and the
+ * forecast, so that the forecast warns only of tokens the refresher would renew.
+ */
+const RENEWABLE_TOKENS = `tokens t
+  JOIN tenants tn ON tn.id = t.tenant_id AND tn.deleted_at IS NULL AND tn.status = 'active' AND tn.credential_id = t.credential_id
+  JOIN credentials c ON c.id = t.credential_id AND c.status <> 'invalid'
+ WHERE t.last_used_at > clock_timestamp() - make_interval(secs => $1)
+   AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
+   AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())`;
 
 /** Another acquisition's lease, while it lasts. */
 function busyUnlessExpired(row: ClaimRow | undefined): Claim | undefined {

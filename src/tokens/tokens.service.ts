@@ -44,9 +44,18 @@ export type RefreshOutcome =
   | 'refreshed'
   /** No slot now, or the replica is stopping: the key stays due, for a later round or another replica. */
   | 'deferred'
-  /** Nothing to do for this key (its tenant is gone, or another acquisition holds it now). */
+  /** Nothing to do for this key (its tenant is gone, suspended or moved, or another acquisition holds it now). */
   | 'skipped'
   | 'failed';
+
+export interface RefreshResult {
+  outcome: RefreshOutcome;
+  /**
+   * What stopped this renewal would stop the client ID's other renewals of the round too (no
+   * slot, the replica stopping, MyInvois failing, refusing or rate-limiting the client ID).
+   */
+  endsTurn: boolean;
+}
 
 const DEFAULT_SCOPE = 'InvoicingAPI';
 /** Payload: a key string. Every replica drops that key from memory and reads the table next time. */
@@ -73,12 +82,11 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokensService.name);
   private readonly memory = new Map<string, CachedToken>();
   /**
-   * Bumped whenever a key is dropped from memory (an invalidation, another replica's new token),
-   * so that an acquisition that read the row before the drop does not put the old token back.
+   * Bumped whenever keys are dropped from memory (an invalidation, another replica's new token, a
+   * lost LISTEN connection), so that an acquisition that read a row before a drop does not put the
+   * old token back. One counter for all keys: a drop of another key only costs a re-read.
    */
-  private readonly generations = new Map<string, number>();
-  /** Bumped when every key is dropped at once (the LISTEN connection was lost). */
-  private epoch = 0;
+  private drops = 0;
   private readonly inFlight = new Map<string, Flight>();
   /** `principal:fingerprint` of exposures already audited, with the token's expiry. */
   private readonly exposed = new Map<string, number>();
@@ -276,7 +284,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private async acquireAcrossReplicas(key: TokenKey, target: TenantLoginTarget, minTtlMs: number, actor: Actor): Promise<Acquired> {
     const cacheKey = keyString(key);
     for (;;) {
-      const generation = this.generationOf(cacheKey);
+      const drops = this.drops;
       const claim = await this.claimPatiently(() => this.store.claim(key, target.id, minTtlMs));
       switch (claim.kind) {
         case 'stored': {
@@ -286,8 +294,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
             expiresAtMs: claim.token.expiresAtMs,
             scope: key.scope,
           };
-          // Dropped (invalidated, replaced) since the row was read: read it again rather than keep the old token.
-          if (this.generationOf(cacheKey) !== generation) continue;
+          // A key was dropped (invalidated, replaced) since the row was read, maybe this one: read it again rather than keep an old token.
+          if (this.drops !== drops) continue;
           this.memory.set(cacheKey, token);
           return { token, source: 'table' };
         }
@@ -346,12 +354,13 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
    * slot now stays due and is tried on a later round), back-off after transient failures. The
    * old token keeps being served meanwhile.
    */
-  async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshOutcome> {
+  async refresh(due: DueToken, abort?: AbortSignal): Promise<RefreshResult> {
     const { lease } = due;
     const target = await this.tenants.loginTarget(due.tenantId);
-    if (!target) {
+    // Deleted, suspended or moved to another credential (or onbehalfof) since the claim: no login for it with the old one.
+    if (!target || target.status !== 'active' || target.credentialId !== lease.key.credentialId || (target.onBehalfOf ?? '') !== lease.key.onBehalfOf) {
       await this.store.release(lease);
-      return 'skipped';
+      return { outcome: 'skipped', endsTurn: false };
     }
     try {
       const upstream = await this.upstream.login({
@@ -367,15 +376,16 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       await this.keep(lease, target.id, upstream, false);
       // Other replicas drop the old token from memory and read the new one from the table.
       await this.notifications.notify(TOKEN_CHANGED, keyString(lease.key));
-      return 'refreshed';
+      return { outcome: 'refreshed', endsTurn: false };
     } catch (error) {
-      if (error instanceof LeaseLost) return 'skipped';
+      if (error instanceof LeaseLost) return { outcome: 'skipped', endsTurn: false };
       if (abort?.aborted || (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted)) {
         await this.store.release(lease);
-        return 'deferred';
+        return { outcome: 'deferred', endsTurn: true };
       }
       await this.afterFailedLogin(lease, error, due.failures);
-      return 'failed';
+      // Only a taxpayer that has not authorised the intermediary concerns this key alone.
+      return { outcome: 'failed', endsTurn: !(error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) };
     }
   }
 
@@ -428,17 +438,9 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
 
   /** Drops a key (null: every key) from memory, so that the next request reads the row. */
   private forget(cacheKey: string | null): void {
-    if (cacheKey === null) {
-      this.memory.clear();
-      this.epoch += 1;
-      return;
-    }
-    this.memory.delete(cacheKey);
-    this.generations.set(cacheKey, (this.generations.get(cacheKey) ?? 0) + 1);
-  }
-
-  private generationOf(cacheKey: string): string {
-    return `${this.epoch}:${this.generations.get(cacheKey) ?? 0}`;
+    if (cacheKey === null) this.memory.clear();
+    else this.memory.delete(cacheKey);
+    this.drops += 1;
   }
 
   /** `token.issued` once per caller and token, durably, before the token goes out. */

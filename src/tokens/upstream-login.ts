@@ -6,7 +6,7 @@ import { LoginBudget, LoginPurpose } from '../myinvois/login-budget';
 import { LoginOutcome, LoginSuccess } from '../myinvois/login-outcome';
 import { MyInvoisClient } from '../myinvois/myinvois.client';
 import { CredentialLoginInfo, CredentialSecrets, CredentialsService } from '../vault/credentials.service';
-import { AllSecretsRefused, SecretRefusals, SecretsChanged } from './secret-refusals';
+import { AllSecretsRefused, nextSecret, SecretRefusals, SecretsChanged } from './secret-refusals';
 import type { TokenKey } from './token-key';
 import { Lease, LeaseLost, TokenStore } from './token-store';
 import { TokenError, TokenErrorCode } from './tokens.errors';
@@ -92,45 +92,71 @@ export class UpstreamLogin {
         context.abort,
       );
       this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
-      await this.record(context, info.clientId, which, outcome);
-      switch (outcome.kind) {
-        case 'success': {
-          await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
-          await this.refusals.forget(info.id, which, context.evenIfInvalid === true);
-          const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
-          if (tinMatches === false) {
-            this.logger.warn(
-              { credentialId: info.id, tenantId: context.tenantId, tinClaim: outcome.tinClaim, expectedTin: context.expectedTin },
-              'the token MyInvois issued names another taxpayer TIN than the tenant on file',
-            );
-          }
-          if (outcome.expiryWarning) this.logger.warn({ credentialId: info.id, warning: outcome.expiryWarning }, 'token expiry claims disagree');
-          return { ...outcome, secretUsed: which, tinMatches };
-        }
-        case 'refused':
-          // For an intermediary, this means the one taxpayer has not authorised it: not the credential's fault.
-          if (outcome.code === 'unauthorized_client' && context.key.onBehalfOf) {
-            throw new TokenError(
-              TokenErrorCode.NotAuthorised,
-              `MyInvois says the intermediary may not act on behalf of ${context.key.onBehalfOf}: the taxpayer must authorise it in the MyInvois portal`,
-              { upstreamError: outcome.code, upstreamDescription: outcome.description, onBehalfOf: context.key.onBehalfOf },
-            );
-          }
-          // Written down before the other secret is tried, so that it is never sent again, whatever that attempt meets.
-          await this.refusals.record(info.id, held.secretsVersion, which, outcome);
-          continue;
-        case 'request_error':
-          this.logger.error({ credentialId: info.id, code: outcome.code, description: outcome.description }, 'MyInvois refused the login request itself');
-          throw new TokenError(TokenErrorCode.UpstreamRefusedRequest, `MyInvois refused the login request (${outcome.code})`, {
-            upstreamError: outcome.code,
-            upstreamDescription: outcome.description,
-          }, TRANSIENT_RETRY_SECONDS);
-        case 'rate_limited':
-          await this.budget.pause(info.id, outcome.retryAfterMs);
-          throw new TokenError(TokenErrorCode.Unavailable, 'MyInvois rate-limited this client ID (429)', { reason: 'rate_limited' }, Math.ceil(outcome.retryAfterMs / 1000));
-        case 'transient':
-          throw TokenError.unavailable(outcome.description, outcome.retryAfterMs ? Math.ceil(outcome.retryAfterMs / 1000) : TRANSIENT_RETRY_SECONDS);
+      let token: UpstreamToken | 'try_other_secret';
+      try {
+        // Acted on before it is audited: the audit write waits for a group commit, and meanwhile other logins of
+        // this client ID must already see the refused secret, the invalid credential, the pause after a 429, the lease
+        // extended over what is left.
+        token = await this.actOn(context, info, held, which, tried, outcome);
+      } finally {
+        await this.record(context, info.clientId, which, outcome);
       }
+      if (token !== 'try_other_secret') return token;
+    }
+  }
+
+  /** Acts on MyInvois's answer: the token, `try_other_secret` after a refusal that leaves one to try, or the failure, thrown. */
+  private async actOn(
+    context: LoginContext,
+    info: CredentialLoginInfo,
+    held: CredentialSecrets,
+    which: number,
+    tried: ReadonlySet<number>,
+    outcome: LoginOutcome,
+  ): Promise<UpstreamToken | 'try_other_secret'> {
+    switch (outcome.kind) {
+      case 'success': {
+        // The audit write, sealing and storing still to come must not outlast the lease, or another acquisition logs in again.
+        if (context.lease) await this.store.holdForStoring(context.lease).catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
+        await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
+        await this.refusals.forget(info.id, held.secretsVersion, which);
+        const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
+        if (tinMatches === false) {
+          this.logger.warn(
+            { credentialId: info.id, tenantId: context.tenantId, tinClaim: outcome.tinClaim, expectedTin: context.expectedTin },
+            'the token MyInvois issued names another taxpayer TIN than the tenant on file',
+          );
+        }
+        if (outcome.expiryWarning) this.logger.warn({ credentialId: info.id, warning: outcome.expiryWarning }, 'token expiry claims disagree');
+        return { ...outcome, secretUsed: which, tinMatches };
+      }
+      case 'refused': {
+        // For an intermediary, this means the one taxpayer has not authorised it: not the credential's fault.
+        if (outcome.code === 'unauthorized_client' && context.key.onBehalfOf) {
+          throw new TokenError(
+            TokenErrorCode.NotAuthorised,
+            `MyInvois says the intermediary may not act on behalf of ${context.key.onBehalfOf}: the taxpayer must authorise it in the MyInvois portal`,
+            { upstreamError: outcome.code, upstreamDescription: outcome.description, onBehalfOf: context.key.onBehalfOf },
+          );
+        }
+        // Written down before the other secret is tried, so that it is never sent again, whatever that attempt meets.
+        const refused = await this.refusals.record(info.id, held.secretsVersion, which, outcome);
+        // An operator's verification tries every secret once, refused or not.
+        if (nextSecret(held.preferred, [...held.secrets.keys()], tried, context.evenIfInvalid ? new Set() : refused) !== undefined) return 'try_other_secret';
+        await this.credentials.markInvalid(context.actor, info.id, held.secretsVersion, { code: outcome.code, description: outcome.description });
+        throw TokenError.credentialInvalid(info.id, outcome.code, outcome.description);
+      }
+      case 'request_error':
+        this.logger.error({ credentialId: info.id, code: outcome.code, description: outcome.description }, 'MyInvois refused the login request itself');
+        throw new TokenError(TokenErrorCode.UpstreamRefusedRequest, `MyInvois refused the login request (${outcome.code})`, {
+          upstreamError: outcome.code,
+          upstreamDescription: outcome.description,
+        }, TRANSIENT_RETRY_SECONDS);
+      case 'rate_limited':
+        await this.budget.pause(info.id, outcome.retryAfterMs);
+        throw new TokenError(TokenErrorCode.Unavailable, 'MyInvois rate-limited this client ID (429)', { reason: 'rate_limited' }, Math.ceil(outcome.retryAfterMs / 1000));
+      case 'transient':
+        throw TokenError.unavailable(outcome.description, outcome.retryAfterMs ? Math.ceil(outcome.retryAfterMs / 1000) : TRANSIENT_RETRY_SECONDS);
     }
   }
 
