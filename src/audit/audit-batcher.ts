@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { sqlStateOf } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AppendedEvent, AuditChain } from './audit-chain';
@@ -116,6 +117,6 @@ export class AuditBatcher implements OnApplicationShutdown {
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the event, not the log, is at fault. */
 function isRefusedData(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } })?.driverError?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  const state = sqlStateOf(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }

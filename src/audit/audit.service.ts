@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { readOrCreateKeyFile } from '../common/local-key-file';
+import { sqlStateOf } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditBatcher } from './audit-batcher';
@@ -93,6 +94,6 @@ export class AuditService implements OnModuleInit {
 
 /** lock_timeout (55P03) or statement_timeout (57014): the chain was busy for too long. */
 function isLockTimeout(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string } })?.driverError?.code;
-  return code === '55P03' || code === '57014';
+  const state = sqlStateOf(error);
+  return state === '55P03' || state === '57014';
 }

@@ -118,17 +118,12 @@ export class LoginBudget {
   static refreshSlotsSql(onDemandReserve: string): string {
     return `CASE WHEN EXISTS (SELECT 1 FROM login_budgets b WHERE b.credential_id = c.id
                                  AND (b.paused_until > clock_timestamp() OR b.demand_until > clock_timestamp())) THEN 0
-       ELSE greatest(0, c.login_rate_per_minute - ${onDemandReserve}
-                        - (SELECT count(*) FROM upstream_logins u
-                            WHERE u.credential_id = c.id AND u.at > clock_timestamp() - make_interval(secs => ${LoginBudget.WINDOW_MS / 1000}))) END`;
+       ELSE greatest(0, c.login_rate_per_minute - ${onDemandReserve} - ${LoginBudget.loginsInWindowSql('c.id')}) END`;
   }
 
-  /** Slots left in the current window (for the refresher's planning). */
-  async remaining(credentialId: string, limit: number): Promise<number> {
-    const [row] = (await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM upstream_logins WHERE credential_id = $1 AND at > clock_timestamp() - make_interval(secs => $2)`,
-      [credentialId, LoginBudget.WINDOW_MS / 1000],
-    )) as Array<{ n: number }>;
-    return Math.max(0, limit - row.n);
+  /** SQL: logins of the credential `credentialId` (a column) in the last WINDOW_MS, in every replica. */
+  static loginsInWindowSql(credentialId: string): string {
+    return `(SELECT count(*)::int FROM upstream_logins u
+              WHERE u.credential_id = ${credentialId} AND u.at > clock_timestamp() - make_interval(secs => ${LoginBudget.WINDOW_MS / 1000}))`;
   }
 }

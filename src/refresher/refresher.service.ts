@@ -43,7 +43,6 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly store: TokenStore,
     private readonly tokens: TokensService,
-    private readonly budget: LoginBudget,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
@@ -92,7 +91,7 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
     for (const credential of await this.store.inUseExpiries(this.config.refresh.activeWindowSeconds)) {
       const perWindow = Math.max(1, credential.limit - this.config.myinvois.onDemandReserve);
       // Logins already made in this window (requests' and refreshes') are not available to renewals.
-      const availableNow = (await this.budget.remaining(credential.credentialId, credential.limit)) - this.config.myinvois.onDemandReserve;
+      const availableNow = Math.max(0, credential.limit - credential.loginsInWindow) - this.config.myinvois.onDemandReserve;
       const atRisk = tokensAtRisk(credential.expiriesMs, { perWindow, availableNow, windowMs: LoginBudget.WINDOW_MS, nowMs: now });
       this.metrics.refreshTokensAtRisk.set({ client_id: credential.clientId }, atRisk);
       forecast.add(credential.clientId);

@@ -284,15 +284,24 @@ export class TokenStore {
   }
 
   /** For the budget forecast: per credential, the expiries of the tokens the refresher is to renew (as `claimDue` picks them), not yet expired. */
-  async inUseExpiries(activeWindowSeconds: number): Promise<Array<{ credentialId: string; clientId: string; limit: number; expiriesMs: number[] }>> {
+  async inUseExpiries(
+    activeWindowSeconds: number,
+  ): Promise<Array<{ credentialId: string; clientId: string; limit: number; loginsInWindow: number; expiriesMs: number[] }>> {
     const rows = (await this.dataSource.query(
-      `SELECT c.id, c.client_id, c.login_rate_per_minute, array_agg(extract(epoch FROM t.expires_at) * 1000) AS expiries
+      `SELECT c.id, c.client_id, c.login_rate_per_minute, ${LoginBudget.loginsInWindowSql('c.id')} AS logins_in_window,
+              array_agg(extract(epoch FROM t.expires_at) * 1000) AS expiries
          FROM ${RENEWABLE_TOKENS}
           AND t.expires_at > clock_timestamp()
         GROUP BY c.id`,
       [activeWindowSeconds],
-    )) as Array<{ id: string; client_id: string; login_rate_per_minute: number; expiries: string[] }>;
-    return rows.map((row) => ({ credentialId: row.id, clientId: row.client_id, limit: row.login_rate_per_minute, expiriesMs: row.expiries.map(Number) }));
+    )) as Array<{ id: string; client_id: string; login_rate_per_minute: number; logins_in_window: number; expiries: string[] }>;
+    return rows.map((row) => ({
+      credentialId: row.id,
+      clientId: row.client_id,
+      limit: row.login_rate_per_minute,
+      loginsInWindow: row.logins_in_window,
+      expiriesMs: row.expiries.map(Number),
+    }));
   }
 
   /** The admin view: token keys with their state, ordered by creation (keyset pagination). */
