@@ -21,9 +21,7 @@ export class CreateTenants1795628004762 implements MigrationInterface {
         CONSTRAINT "ck_tenants_brn" CHECK ("brn" IS NULL OR "brn" ~ '^[0-9]{12}$')
       )`);
     // One live tenant per TIN and environment; a soft-deleted tenant frees its TIN.
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX "uq_tenants_environment_tin_live" ON "tenants" ("environment", "tin") WHERE "deleted_at" IS NULL`,
-    );
+    await queryRunner.query(`CREATE UNIQUE INDEX "uq_tenants_environment_tin_live" ON "tenants" ("environment", "tin") WHERE "deleted_at" IS NULL`);
     // Keyset pagination in creation order.
     await queryRunner.query(`CREATE INDEX "ix_tenants_created_at_id" ON "tenants" ("created_at", "id")`);
   }

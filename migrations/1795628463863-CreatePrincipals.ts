@@ -23,9 +23,7 @@ export class CreatePrincipals1795628463863 implements MigrationInterface {
         CONSTRAINT "ck_principals_role" CHECK ("role" IN ('admin', 'service'))
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_principals_client_id" ON "principals" ("client_id")`);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX "uq_principals_external_subject" ON "principals" ("external_subject") WHERE "external_subject" IS NOT NULL`,
-    );
+    await queryRunner.query(`CREATE UNIQUE INDEX "uq_principals_external_subject" ON "principals" ("external_subject") WHERE "external_subject" IS NOT NULL`);
     await queryRunner.query(`CREATE INDEX "ix_principals_created_at_id" ON "principals" ("created_at", "id")`);
   }
 

@@ -52,11 +52,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
 function setUpOpenApi(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder()
-      .setTitle('myinvois-broker')
-      .setDescription('Credential vault and token broker in front of LHDN MyInvois')
-      .setVersion('1')
-      .build(),
+    new DocumentBuilder().setTitle('myinvois-broker').setDescription('Credential vault and token broker in front of LHDN MyInvois').setVersion('1').build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 }

@@ -37,7 +37,10 @@ async function main(): Promise<void> {
     // Configuration refuses production without DATABASE_URL.
     if (!config.database.url) {
       embedded = await EmbeddedDatabase.start({ dataDir: config.dataDir, port: config.database.embeddedPort, log: (message) => log.info(message) });
-      log.warn({ directory: embedded.directory, port: config.database.embeddedPort }, 'DATABASE_URL is not set: using the embedded PostgreSQL (development only)');
+      log.warn(
+        { directory: embedded.directory, port: config.database.embeddedPort },
+        'DATABASE_URL is not set: using the embedded PostgreSQL (development only)',
+      );
       unlessStopping();
     }
     app = await createHttpApp(config, config.database.url ?? embedded!.url);

@@ -33,7 +33,11 @@ async function tamper(db: TestDatabase, sql: string, params?: unknown[]): Promis
 /** Tests cannot wait for a retention age to pass: the events of the chain so far are dated back. */
 async function ageChain(db: TestDatabase, days: number): Promise<{ head: string; anchor: string }> {
   const [chain] = await db.query<{ head_seq: string; anchor_seq: string }>('SELECT head_seq, anchor_seq FROM audit_chain');
-  await tamper(db, 'UPDATE audit_events SET occurred_at = occurred_at - make_interval(days => $1) WHERE seq > $2 AND seq <= $3', [days, chain.anchor_seq, chain.head_seq]);
+  await tamper(db, 'UPDATE audit_events SET occurred_at = occurred_at - make_interval(days => $1) WHERE seq > $2 AND seq <= $3', [
+    days,
+    chain.anchor_seq,
+    chain.head_seq,
+  ]);
   return { head: chain.head_seq, anchor: chain.anchor_seq };
 }
 
@@ -124,7 +128,11 @@ describe('audit log', () => {
     });
     const denied = (await admin.get('/v1/audit-events?action=auth.denied&limit=200')).body.items;
     const byRequest = (id: string) => denied.find((e: { requestId: string }) => e.requestId === id);
-    expect(byRequest('denied-anon')).toMatchObject({ actor: { type: 'anonymous' }, outcome: 'denied', details: { code: 'invalid_token', route: '/v1/tenants' } });
+    expect(byRequest('denied-anon')).toMatchObject({
+      actor: { type: 'anonymous' },
+      outcome: 'denied',
+      details: { code: 'invalid_token', route: '/v1/tenants' },
+    });
     expect(byRequest('denied-role')).toMatchObject({ actor: { type: 'principal', id: service.id }, details: { code: 'forbidden' } });
     expect(byRequest('denied-login')).toMatchObject({ actor: { type: 'anonymous' }, details: { clientId: service.clientId, reason: 'wrong secret' } });
   });
@@ -135,14 +143,14 @@ describe('audit log', () => {
     const byActor = await admin.get(`/v1/audit-events?actorId=${service.id}`);
     expect(byActor.body.items.every((e: { actor: { id: string } }) => e.actor.id === service.id)).toBe(true);
     const principalEvents = await admin.get('/v1/audit-events?action=principal.*&limit=200');
-    expect(new Set(principalEvents.body.items.map((e: { action: string }) => e.action))).toEqual(
-      new Set(['principal.created', 'principal.secret_rotated']),
-    );
+    expect(new Set(principalEvents.body.items.map((e: { action: string }) => e.action))).toEqual(new Set(['principal.created', 'principal.secret_rotated']));
 
     const seqs: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: Array<{ seq: string }>; nextCursor: string | null } } = await admin.get(`/v1/audit-events?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: Array<{ seq: string }>; nextCursor: string | null } } = await admin.get(
+        `/v1/audit-events?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seqs.push(...page.body.items.map((e) => e.seq));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -176,7 +184,11 @@ describe('audit log', () => {
   });
 
   it('refuses dates it cannot read on verify and purge, naming the field', async () => {
-    for (const [query, field] of [['from=2026-W01-1', 'from'], ['to=20260519', 'to'], ['from=2026-123', 'from']]) {
+    for (const [query, field] of [
+      ['from=2026-W01-1', 'from'],
+      ['to=20260519', 'to'],
+      ['from=2026-123', 'from'],
+    ]) {
       const response = await admin.get(`/v1/audit-events/verify?${query}`);
       expect({ query, status: response.status, field: response.body.errors?.[0].field }).toEqual({ query, status: 400, field });
     }
@@ -284,9 +296,7 @@ describe('audit log under load, across replicas, through failures and a purge', 
     const commitsBefore = await metric(admin, 'broker_audit_group_commits_total');
     const eventsBefore = await metric(admin, 'broker_audit_events_total', { path: 'group' });
     const ids = Array.from({ length: 300 }, (_, i) => `kill-test-${i}`);
-    const responses = await Promise.all(
-      ids.map((id) => fetch(`${broker.url}/v1/tenants`, { headers: { authorization: 'Bearer x', 'x-request-id': id } })),
-    );
+    const responses = await Promise.all(ids.map((id) => fetch(`${broker.url}/v1/tenants`, { headers: { authorization: 'Bearer x', 'x-request-id': id } })));
     expect(responses.every((r) => r.status === 401)).toBe(true);
     const commits = (await metric(admin, 'broker_audit_group_commits_total')) - commitsBefore;
     const events = (await metric(admin, 'broker_audit_events_total', { path: 'group' })) - eventsBefore;

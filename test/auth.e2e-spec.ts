@@ -80,11 +80,31 @@ describe('callers: principals, tokens and the guard', () => {
     it.each([
       ['an expired token', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }), /expired/],
       ['a token of an unknown principal', async () => mint({ sub: UNKNOWN_ID, sv: 1 }), /unknown principal/],
-      ['a token signed by another key under the broker kid', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { key: (await generateKeyPair('ES256')).privateKey }), /invalid token/],
+      [
+        'a token signed by another key under the broker kid',
+        async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { key: (await generateKeyPair('ES256')).privateKey }),
+        /invalid token/,
+      ],
       ['a token with an unknown kid', async () => mint({ sub: UNKNOWN_ID, sv: 1 }, { kid: 'not-a-key' }), /invalid token/],
-      ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'myinvois-broker', aud: 'myinvois-broker', sub: UNKNOWN_ID, sv: 1, iat: now(), exp: now() + 60 })}.`, /invalid token/],
+      [
+        'alg none',
+        async () =>
+          `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'myinvois-broker', aud: 'myinvois-broker', sub: UNKNOWN_ID, sv: 1, iat: now(), exp: now() + 60 })}.`,
+        /invalid token/,
+      ],
       ['HS256 keyed with the public key', async () => hs256WithPublicKey(anonymous), /invalid token/],
-      ['a foreign issuer', async () => new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('someone-else').setAudience('myinvois-broker').setIssuedAt().setExpirationTime('5m').sign((await generateKeyPair('ES256')).privateKey), /unknown issuer/],
+      [
+        'a foreign issuer',
+        async () =>
+          new SignJWT({ sub: 'x' })
+            .setProtectedHeader({ alg: 'ES256' })
+            .setIssuer('someone-else')
+            .setAudience('myinvois-broker')
+            .setIssuedAt()
+            .setExpirationTime('5m')
+            .sign((await generateKeyPair('ES256')).privateKey),
+        /unknown issuer/,
+      ],
       ['garbage', async () => 'not.a.jwt', /not a JWT|invalid/],
     ])('refuses %s with 401', async (_case, makeToken, reason) => {
       const response = await anonymous.get('/v1/tenants', { token: await makeToken() });
@@ -235,7 +255,9 @@ describe('callers: principals, tokens and the guard', () => {
       const rotated = await admin.post(`/v1/principals/${principal.id}/secret`);
       expect(rotated.status).toBe(200);
       expect(rotated.body).toEqual({ clientId: principal.clientId, clientSecret: expect.stringMatching(/^mibs_/) });
-      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      expect(
+        (await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status,
+      ).toBe(401);
       expect((await principal.client.get('/v1/tenants')).status).toBe(401);
       const fresh = await brokerToken(broker, principal.clientId, rotated.body.clientSecret);
       expect((await anonymous.get('/v1/tenants', { token: fresh })).status).toBe(200);
@@ -248,7 +270,9 @@ describe('callers: principals, tokens and the guard', () => {
       const refused = await principal.client.get('/v1/tenants');
       expect(refused.status).toBe(401);
       expect(refused.body.message).toMatch(/disabled/);
-      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status).toBe(401);
+      expect(
+        (await tokenRequest(broker, { grant_type: 'client_credentials', client_id: principal.clientId, client_secret: principal.clientSecret })).status,
+      ).toBe(401);
       await admin.patch(`/v1/principals/${principal.id}`, { enabled: true });
       expect((await principal.client.get('/v1/tenants')).status).toBe(200);
     });
@@ -294,7 +318,11 @@ describe('callers: principals, tokens and the guard', () => {
       expect(form.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900 });
       expect(form.headers.get('cache-control')).toBe('no-store');
 
-      const json = await anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret });
+      const json = await anonymous.post('/v1/auth/token', {
+        grant_type: 'client_credentials',
+        client_id: TEST_ADMIN.clientId,
+        client_secret: TEST_ADMIN.clientSecret,
+      });
       expect(json.status).toBe(200);
 
       const basic = Buffer.from(`${TEST_ADMIN.clientId}:${TEST_ADMIN.clientSecret}`).toString('base64');
@@ -319,10 +347,26 @@ describe('callers: principals, tokens and the guard', () => {
 
     it.each([
       ['a NUL in a form client_id', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: '\u0000', client_secret: 'x' }), /client_id/],
-      ['a NUL in a form client_secret', () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: 'x\u0000' }), /client_secret/],
-      ['a lone surrogate in a JSON client_id', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a\ud800', client_secret: 'x' }), /client_id/],
-      ['a lone surrogate in a JSON client_secret', () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a', client_secret: '\udfffx' }), /client_secret/],
-      ['a NUL in HTTP Basic', () => tokenRequest(broker, { grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from('%00:x').toString('base64')}` }), /client_id/],
+      [
+        'a NUL in a form client_secret',
+        () => tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: 'x\u0000' }),
+        /client_secret/,
+      ],
+      [
+        'a lone surrogate in a JSON client_id',
+        () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a\ud800', client_secret: 'x' }),
+        /client_id/,
+      ],
+      [
+        'a lone surrogate in a JSON client_secret',
+        () => anonymous.post('/v1/auth/token', { grant_type: 'client_credentials', client_id: 'a', client_secret: '\udfffx' }),
+        /client_secret/,
+      ],
+      [
+        'a NUL in HTTP Basic',
+        () => tokenRequest(broker, { grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from('%00:x').toString('base64')}` }),
+        /client_id/,
+      ],
     ])('answers %s with 400 invalid_request naming the field', async (_case, send, field) => {
       const response = await send();
       expect(response.status).toBe(400);
@@ -352,7 +396,9 @@ describe('callers: principals, tokens and the guard', () => {
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(locked.body.error).toBe('too_many_requests');
       // Other clients are not affected.
-      expect((await tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret })).status).toBe(200);
+      expect(
+        (await tokenRequest(broker, { grant_type: 'client_credentials', client_id: TEST_ADMIN.clientId, client_secret: TEST_ADMIN.clientSecret })).status,
+      ).toBe(200);
     });
   });
 

@@ -126,7 +126,11 @@ describe('the refresher: three replicas, fifty tenants, short-lived tokens', () 
       const times = await loginTimes(key.clientId, key.onBehalfOf);
       expect(times.length).toBeGreaterThanOrEqual(6);
       const gaps = times.slice(1).map((t, i) => t - times[i]);
-      expect({ key, shortest: Math.min(...gaps) >= 8000, longest: Math.max(...gaps) < (TTL_SECONDS - 2) * 1000 }).toEqual({ key, shortest: true, longest: true });
+      expect({ key, shortest: Math.min(...gaps) >= 8000, longest: Math.max(...gaps) < (TTL_SECONDS - 2) * 1000 }).toEqual({
+        key,
+        shortest: true,
+        longest: true,
+      });
     }
 
     // The storm was ridden out on the old token, and renewal resumed afterwards.
@@ -211,7 +215,11 @@ describe('the refresher, one state at a time', () => {
       { scope: 7 },
     ]) {
       const response = await admin.get(`/v1/tokens?cursor=${cursor(crafted)}`);
-      expect({ crafted, status: response.status, fields: response.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ crafted, status: 400, fields: ['cursor'] });
+      expect({ crafted, status: response.status, fields: response.body.errors?.map((e: { field: string }) => e.field) }).toEqual({
+        crafted,
+        status: 400,
+        fields: ['cursor'],
+      });
     }
   });
 
@@ -318,7 +326,9 @@ describe('the refresher, one state at a time', () => {
     await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 1500 });
     await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE credential_id = $1', [setup.credential.id]);
     const renewals = async (onBehalfOf: string) =>
-      ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ onBehalfOf: string }>).filter((l) => l.onBehalfOf === onBehalfOf).length - 1;
+      ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ onBehalfOf: string }>).filter(
+        (l) => l.onBehalfOf === onBehalfOf,
+      ).length - 1;
     const refresher = await extraBroker(world, REFRESH_ENV);
     try {
       // Both keys are leased and the first renewal is under way: the second tenant is suspended now.

@@ -42,10 +42,7 @@ describe('the service process', () => {
   it('starts two replicas at once on one database without a migration race', async () => {
     const fresh = await createTestDatabase();
     try {
-      const [a, b] = await Promise.all([
-        startBroker({ databaseUrl: fresh.url }),
-        startBroker({ databaseUrl: fresh.url }),
-      ]);
+      const [a, b] = await Promise.all([startBroker({ databaseUrl: fresh.url }), startBroker({ databaseUrl: fresh.url })]);
       expect(a.running && b.running).toBe(true);
       await Promise.all([a.stop(), b.stop()]);
     } finally {
@@ -79,7 +76,13 @@ describe('the service process', () => {
     // the signal, then the rest of the body.
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: '/v1/tenants', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/tenants',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+        },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));
@@ -126,8 +129,17 @@ describe('the service process', () => {
       waitReady: false,
     });
     expect(await broker.waitForExit()).toBe(1);
-    const problems = broker.logs().split('\n').filter((line) => line.startsWith('  - '));
-    expect(problems.map((line) => line.slice(4).split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
+    const problems = broker
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('  - '));
+    expect(problems.map((line) => line.slice(4).split(' ')[0]).sort()).toEqual([
+      'AUDIT_FINGERPRINT_KEY',
+      'BOOTSTRAP_ADMIN_CLIENT_SECRET',
+      'DATABASE_URL',
+      'PORT',
+      'VAULT_KEYS',
+    ]);
   });
 
   it('answers a value PostgreSQL cannot read with a 400, never a 500, and keeps the value out of the log', async () => {
@@ -184,7 +196,11 @@ describe('the service process', () => {
     });
 
     const start = (env: Record<string, string> = {}) =>
-      startBroker({ databaseUrl: '', env: { DATA_DIR: dataDir, EMBEDDED_DATABASE_PORT: String(embeddedPort), SHUTDOWN_GRACE_MS: '30000', ...env }, waitReady: false });
+      startBroker({
+        databaseUrl: '',
+        env: { DATA_DIR: dataDir, EMBEDDED_DATABASE_PORT: String(embeddedPort), SHUTDOWN_GRACE_MS: '30000', ...env },
+        waitReady: false,
+      });
 
     it('stops the embedded PostgreSQL when the HTTP port is taken', async () => {
       const taken = createServer();

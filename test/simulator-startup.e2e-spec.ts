@@ -72,7 +72,11 @@ describe('MyInvois simulator: start-up', () => {
   });
 
   it('refuses to start on a bad clients file, saying what is wrong where', async () => {
-    const path = clientsFile('bad-clients.json', [makeTaxpayer({ clientId: 'erp-ok' }), { ...makeTaxpayer(), tin: 'X1' }, makeTaxpayer({ clientId: 'erp-ok' })]);
+    const path = clientsFile('bad-clients.json', [
+      makeTaxpayer({ clientId: 'erp-ok' }),
+      { ...makeTaxpayer(), tin: 'X1' },
+      makeTaxpayer({ clientId: 'erp-ok' }),
+    ]);
     const { code, output } = await runSimulatorUntilExit({ SIMULATOR_PORT: String(await freePort()), SIMULATOR_CLIENTS_FILE: path });
     expect(code).toBe(1);
     expect(output).toContain(`myinvois-simulator cannot start. SIMULATOR_CLIENTS_FILE: The clients file ${path} cannot be used:`);
@@ -85,7 +89,10 @@ describe('MyInvois simulator: start-up', () => {
     expect(missing.code).toBe(1);
     expect(missing.output).toMatch(/cannot be read/);
 
-    const garbled = await runSimulatorUntilExit({ SIMULATOR_PORT: String(await freePort()), SIMULATOR_CLIENTS_FILE: clientsFile('garbled.json', '[{"clientId":') });
+    const garbled = await runSimulatorUntilExit({
+      SIMULATOR_PORT: String(await freePort()),
+      SIMULATOR_CLIENTS_FILE: clientsFile('garbled.json', '[{"clientId":'),
+    });
     expect(garbled.code).toBe(1);
     expect(garbled.output).toMatch(/not valid JSON/);
   });

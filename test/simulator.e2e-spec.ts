@@ -116,7 +116,10 @@ describe('MyInvois simulator: token endpoint and control API', () => {
       expectOAuthError(await sim.rawToken('client_id=x', { 'content-type': 'text/plain' }), 'invalid_request', /text\/plain/);
       expectOAuthError(await sim.rawToken('<x/>', { 'content-type': 'application/xml' }), 'invalid_request', /application\/xml/);
       expectOAuthError(await sim.rawToken(undefined, {}), 'invalid_request', /no Content-Type/);
-      expectOAuthError(await sim.rawToken('__proto__=x&grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded' }), 'invalid_request');
+      expectOAuthError(
+        await sim.rawToken('__proto__=x&grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded' }),
+        'invalid_request',
+      );
     });
 
     it('answers a wrong method with its own status, still OAuth-shaped', async () => {
@@ -333,7 +336,11 @@ describe('MyInvois simulator: token endpoint and control API', () => {
       [{ clientId: 'a', secrets: ['s'], kind: 'taxpayer', tin: 'C1234567891' }, 'tin', /ends in 0/],
       [{ clientId: 'a', secrets: ['s'], kind: 'taxpayer', tin: 'C1234567890', brn: '123' }, 'brn', /12 digits/],
       [{ clientId: 'a', secrets: ['s'], kind: 'taxpayer', tin: 'C1234567890', allowedOnBehalfOf: ['C25845632020'] }, 'allowedOnBehalfOf', /intermediary/],
-      [{ clientId: 'a', secrets: ['s'], kind: 'intermediary', tin: 'C1234567890', allowedOnBehalfOf: ['C1', 'X'] }, 'allowedOnBehalfOf', /allowedOnBehalfOf\[0\]/],
+      [
+        { clientId: 'a', secrets: ['s'], kind: 'intermediary', tin: 'C1234567890', allowedOnBehalfOf: ['C1', 'X'] },
+        'allowedOnBehalfOf',
+        /allowedOnBehalfOf\[0\]/,
+      ],
       [{ clientId: 'a', secrets: ['s'], kind: 'taxpayer', tin: 'C1234567890', rateLimitPerMinute: 0 }, 'rateLimitPerMinute', /at least 1|not be less than 1/],
       [{ clientId: 'a', secrets: ['s'], kind: 'taxpayer', tin: 'C1234567890', colour: 'blue' }, 'colour', /not a known field/],
     ])('refuses registration %j, naming %s', async (body, field, message) => {

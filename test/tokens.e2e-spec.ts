@@ -42,7 +42,10 @@ describe('tokens for internal services', () => {
 
   beforeAll(async () => {
     // A generous audit timeout: one test holds the audit chain for a few seconds.
-    world = await startWorld({ brokers: 2, brokerEnv: { MYINVOIS_TIMEOUT_MS: '1500', TOKEN_INVALIDATE_COOLDOWN_SECONDS: '2', AUDIT_WRITE_TIMEOUT_MS: '15000' } });
+    world = await startWorld({
+      brokers: 2,
+      brokerEnv: { MYINVOIS_TIMEOUT_MS: '1500', TOKEN_INVALIDATE_COOLDOWN_SECONDS: '2', AUDIT_WRITE_TIMEOUT_MS: '15000' },
+    });
     admin = world.admins[0];
   });
 
@@ -125,7 +128,9 @@ describe('tokens for internal services', () => {
   });
 
   it('decides which secret to send after waiting for a slot: a login that waited never sends a secret refused meanwhile', async () => {
-    const setup = await intermediaryTenants(world, 2, { credential: { clientSecret: 'refused-one-x', secondaryClientSecret: 'refused-two-x', loginRatePerMinute: 3 } });
+    const setup = await intermediaryTenants(world, 2, {
+      credential: { clientSecret: 'refused-one-x', secondaryClientSecret: 'refused-two-x', loginRatePerMinute: 3 },
+    });
     // The budget was spent just under a minute ago: its slots come free in 2, 2.5 and 3 s, one login at a time.
     await world.database.query(
       `INSERT INTO upstream_logins (credential_id, at, purpose)
@@ -205,7 +210,10 @@ describe('tokens for internal services', () => {
     try {
       first = requestToken(admin, tenant.id);
       // The refusal is known while its audit event still waits for the chain.
-      await eventually(async () => expect(await world.database.query('SELECT secret FROM secret_refusals WHERE credential_id = $1', [credential.id])).toEqual([{ secret: 1 }]), 3000);
+      await eventually(
+        async () => expect(await world.database.query('SELECT secret FROM secret_refusals WHERE credential_id = $1', [credential.id])).toEqual([{ secret: 1 }]),
+        3000,
+      );
       second = requestToken(world.admins[1], tenant.id, { scope: '' });
       await eventually(async () => expect((await world.simulator.counters(client.clientId)).requests).toBe(2), 3000);
       expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1 });
@@ -226,7 +234,9 @@ describe('tokens for internal services', () => {
       limited = requestToken(admin, second.id);
       // The pause is in force while the 429's audit event still waits for the chain.
       await eventually(async () => {
-        const [budget] = await world.database.query<{ paused: boolean }>('SELECT paused_until > now() AS paused FROM login_budgets WHERE credential_id = $1', [setup.credential.id]);
+        const [budget] = await world.database.query<{ paused: boolean }>('SELECT paused_until > now() AS paused FROM login_budgets WHERE credential_id = $1', [
+          setup.credential.id,
+        ]);
         expect(budget?.paused).toBe(true);
       }, 3000);
       const paused = await requestToken(world.admins[1], third.id);
@@ -438,17 +448,19 @@ describe('tokens for internal services', () => {
     const b = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
     const first = await requestToken(a.client, tenant.id);
     await Promise.all([requestToken(a.client, tenant.id), requestToken(aOnB, tenant.id), requestToken(b.client, tenant.id)]);
-    const issued = () => world.database.query<{ actor_id: string; details: { source: string; tokenFingerprint: string } }>(
-      `SELECT actor_id, details FROM audit_events WHERE action = 'token.issued' AND tenant_id = $1`,
-      [tenant.id],
-    );
+    const issued = () =>
+      world.database.query<{ actor_id: string; details: { source: string; tokenFingerprint: string } }>(
+        `SELECT actor_id, details FROM audit_events WHERE action = 'token.issued' AND tenant_id = $1`,
+        [tenant.id],
+      );
     const events = await issued();
     expect(events.map((e) => e.actor_id).sort()).toEqual([a.id, b.id].sort());
     expect(events.find((e) => e.actor_id === a.id)!.details.source).toBe('login');
     expect(JSON.stringify(events)).not.toContain(first.body.access_token);
 
     const repeatBefore = await metric(world.admins[0], 'broker_token_repeat_exposures_total');
-    const rows = async () => (await world.database.query<{ n: number }>(`SELECT (SELECT count(*) FROM audit_events)::int + (SELECT count(*) FROM token_exposures)::int AS n`))[0].n;
+    const rows = async () =>
+      (await world.database.query<{ n: number }>(`SELECT (SELECT count(*) FROM audit_events)::int + (SELECT count(*) FROM token_exposures)::int AS n`))[0].n;
     const before = await rows();
     await Promise.all(Array.from({ length: 30 }, () => requestToken(a.client, tenant.id)));
     expect(await rows()).toBe(before);
@@ -464,7 +476,11 @@ describe('tokens for internal services', () => {
     expect(await logins(world, client.clientId)).toBe(1);
 
     const other = await taxpayerTenant(world, { client: { tin: 'C1111111110' } });
-    expect((await admin.post(`/v1/credentials/${other.credential.id}/verify`, {})).body).toMatchObject({ status: 'valid', tinClaim: 'C1111111110', tinMatches: false });
+    expect((await admin.post(`/v1/credentials/${other.credential.id}/verify`, {})).body).toMatchObject({
+      status: 'valid',
+      tinClaim: 'C1111111110',
+      tinMatches: false,
+    });
 
     const bad = await taxpayerTenant(world, { credential: { clientSecret: 'nope-1-x', secondaryClientSecret: 'nope-2-x' } });
     expect((await admin.post(`/v1/credentials/${bad.credential.id}/verify`, {})).body).toMatchObject({ status: 'invalid', upstreamError: 'invalid_client' });
@@ -591,7 +607,8 @@ describe('tokens for internal services', () => {
     try {
       for (const { client } of hanging) await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
       const hung = hanging.flatMap((h) => h.tenants).map((t) => replica.post(`/v1/tenants/${t.id}/token`, {}));
-      const inFlight = async () => (await Promise.all(hanging.map(async (h) => (await world.simulator.counters(h.client.clientId)).inFlight))).reduce((a, b) => a + b);
+      const inFlight = async () =>
+        (await Promise.all(hanging.map(async (h) => (await world.simulator.counters(h.client.clientId)).inFlight))).reduce((a, b) => a + b);
       await eventually(async () => expect(await inFlight()).toBe(20), 5000);
       const started = Date.now();
       expect((await replica.post(`/v1/tenants/${healthy.tenant.id}/token`, {})).status).toBe(200);
@@ -635,9 +652,7 @@ describe('single flight and the login budget across replicas', () => {
   it('serves a thousand concurrent cold requests over two replicas with exactly one login', async () => {
     const { tenant, client } = await taxpayerTenant(world, { client: { rateLimitPerMinute: 1000 } });
     await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 300 });
-    const responses = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => world.admins[i % 2].post(`/v1/tenants/${tenant.id}/token`, {})),
-    );
+    const responses = await Promise.all(Array.from({ length: 1000 }, (_, i) => world.admins[i % 2].post(`/v1/tenants/${tenant.id}/token`, {})));
     expect(responses.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
     expect(new Set(responses.map((r) => r.body.access_token)).size).toBe(1);
     expect(await world.simulator.counters(client.clientId)).toMatchObject({ logins: 1, maxInFlight: 1 });

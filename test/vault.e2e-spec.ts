@@ -133,7 +133,11 @@ describe('credential vault', () => {
         ['/secrets', { clientSecret: `new-${randomBytes(8).toString('hex')}`, secretExpiresAt: '2030-123' }, 'secretExpiresAt'],
       ] as const) {
         const response = path ? await admin.put(`/v1/credentials/${credential.id}${path}`, body) : await admin.patch(`/v1/credentials/${credential.id}`, body);
-        expect({ field, status: response.status, errors: response.body.errors }).toEqual({ field, status: 400, errors: [{ field, message: expect.any(String) }] });
+        expect({ field, status: response.status, errors: response.body.errors }).toEqual({
+          field,
+          status: 400,
+          errors: [{ field, message: expect.any(String) }],
+        });
       }
       expect((await admin.patch(`/v1/credentials/${credential.id}`, { clientSecret: 'x' })).status).toBe(400);
       expect((await admin.get('/v1/credentials/7a1f2d9e-0000-4000-8000-000000000000')).status).toBe(404);
@@ -254,7 +258,9 @@ describe('credential vault', () => {
     it('answers a flipped byte with a clear integrity error for that credential, and keeps serving the rest', async () => {
       const victim = (await createCredential()).credential;
       const bystander = (await createCredential()).credential;
-      await database.query(`UPDATE credentials SET data_key_wrapped = overlay(data_key_wrapped placing '\\xff'::bytea from 20 for 1) WHERE id = $1`, [victim.id]);
+      await database.query(`UPDATE credentials SET data_key_wrapped = overlay(data_key_wrapped placing '\\xff'::bytea from 20 for 1) WHERE id = $1`, [
+        victim.id,
+      ]);
       const replace = await admin.put(`/v1/credentials/${victim.id}/secrets`, { clientSecret: `fresh-${randomBytes(8).toString('hex')}` });
       expect(replace.status).toBe(500);
       expect(replace.body).toMatchObject({ code: 'credential_integrity_error', credentialId: victim.id, part: 'data key' });
@@ -381,7 +387,13 @@ describe('master key rotation', () => {
 
   it('re-wraps from the command line: stopped after part of the work, resumed where it stopped, then idempotent', async () => {
     const v3 = newKey();
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, VAULT_KEYS: `v2:${v2},v3:${v3}`, VAULT_ACTIVE_KEY: 'v3', AUDIT_FINGERPRINT_KEY: newKey() };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: database.url,
+      VAULT_KEYS: `v2:${v2},v3:${v3}`,
+      VAULT_ACTIVE_KEY: 'v3',
+      AUDIT_FINGERPRINT_KEY: newKey(),
+    };
     const total = 152 + 1;
     const underV3 = async () =>
       (

@@ -109,7 +109,10 @@ export class AuditBatcher implements OnApplicationShutdown {
     );
     // Claimed by the first item that carries it; a duplicate in the same batch writes nothing.
     const toWrite = batch.filter((item) => !item.once || firstTime.delete(exposureId(item.once)));
-    const appended = await this.chain.append(manager, toWrite.map((item) => item.input));
+    const appended = await this.chain.append(
+      manager,
+      toWrite.map((item) => item.input),
+    );
     const byItem = new Map(toWrite.map((item, index) => [item, appended[index]]));
     return batch.map((item) => byItem.get(item) ?? null);
   }

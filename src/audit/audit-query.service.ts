@@ -38,8 +38,16 @@ export class AuditQueryService {
     if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('e.occurred_at < :to', { to: query.to });
     if (query.cursor) qb.andWhere('e.seq < :before', { before: Cursor.decode(query.cursor, isSeqCursor).seq });
-    const rows = await qb.orderBy('e.seq', 'DESC').limit(limit + 1).getMany();
-    return toPage(rows, limit, (row) => this.map(row), (row) => ({ seq: row.seq }));
+    const rows = await qb
+      .orderBy('e.seq', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(
+      rows,
+      limit,
+      (row) => this.map(row),
+      (row) => ({ seq: row.seq }),
+    );
   }
 
   private map(event: AuditEvent): AuditEventDto {

@@ -64,10 +64,10 @@ export class AuditVerifier {
     let expectedSeq = startSeq;
     let checked = 0;
     while (expectedSeq <= endSeq) {
-      const rows = (await this.dataSource.query(
-        `SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT ${PAGE}`,
-        [expectedSeq.toString(), endSeq.toString()],
-      )) as Row[];
+      const rows = (await this.dataSource.query(`SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT ${PAGE}`, [
+        expectedSeq.toString(),
+        endSeq.toString(),
+      ])) as Row[];
       if (rows.length === 0) break;
       for (const row of rows) {
         const broken = (reason: string): VerificationResult => ({ ...base, ok: false, checked, firstBrokenSeq: expectedSeq.toString(), reason });

@@ -8,8 +8,7 @@ import { SigningKeys } from './signing-keys';
 
 /** What a verified bearer token says about its holder. */
 export type VerifiedToken =
-  | { kind: 'broker'; principalId: string; secretVersion: number; expiresAtMs: number }
-  | { kind: 'external'; subject: string; expiresAtMs: number };
+  { kind: 'broker'; principalId: string; secretVersion: number; expiresAtMs: number } | { kind: 'external'; subject: string; expiresAtMs: number };
 
 /** Asymmetric algorithms only: an HMAC token could be forged by anyone holding the public key. */
 const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -109,11 +108,7 @@ export class AccessTokenVerifier {
     throw AuthError.invalidToken('unknown issuer');
   }
 
-  private async check(
-    token: string,
-    keys: JWTVerifyGetKey,
-    options: { issuer: string; audience: string; algorithms: string[] },
-  ): Promise<JWTPayload> {
+  private async check(token: string, keys: JWTVerifyGetKey, options: { issuer: string; audience: string; algorithms: string[] }): Promise<JWTPayload> {
     try {
       const { payload } = await jwtVerify(token, keys, { ...options, requiredClaims: ['exp', 'iat'], clockTolerance: 5 });
       return payload;

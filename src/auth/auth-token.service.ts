@@ -70,6 +70,11 @@ export class AuthTokenService {
 
   private async recordRefusal(caller: Actor, clientId: string, reason: string): Promise<void> {
     // The attempted client ID is recorded: it is an identifier, not a secret.
-    await this.audit.recordBestEffort({ actor: caller, action: 'auth.denied', outcome: 'denied', details: { clientId: truncate(clientId, 128), reason, route: '/v1/auth/token' } });
+    await this.audit.recordBestEffort({
+      actor: caller,
+      action: 'auth.denied',
+      outcome: 'denied',
+      details: { clientId: truncate(clientId, 128), reason, route: '/v1/auth/token' },
+    });
   }
 }

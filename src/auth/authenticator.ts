@@ -14,8 +14,7 @@ export class Authenticator {
 
   async authenticate(token: string): Promise<Caller> {
     const verified = await this.verifier.verify(token);
-    const state =
-      verified.kind === 'broker' ? await this.states.byPrincipalId(verified.principalId) : await this.states.byExternal(verified.subject);
+    const state = verified.kind === 'broker' ? await this.states.byPrincipalId(verified.principalId) : await this.states.byExternal(verified.subject);
     if (!state) throw AuthError.invalidToken('unknown principal');
     if (!state.enabled) throw AuthError.invalidToken('principal disabled');
     if (verified.kind === 'broker' && verified.secretVersion !== state.secretVersion) {

@@ -35,9 +35,7 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
       const admins = await manager.countBy(Principal, { role: 'admin', enabled: true, deletedAt: IsNull() });
       if (admins > 0) return;
       if (this.config.isProduction) {
-        throw new Error(
-          'no admin principal exists: set BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET (32+ characters) to create the first one',
-        );
+        throw new Error('no admin principal exists: set BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET (32+ characters) to create the first one');
       }
       await this.createGeneratedAdmin(manager);
     });

@@ -44,8 +44,6 @@ export const UNKNOWN_CLIENT_HASH = `scrypt$${LOG2_N}$${BLOCK_SIZE}$${PARALLELISM
 
 function derive(secret: string, salt: Buffer, log2N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(secret, salt, KEY_LENGTH, { N: 2 ** log2N, r, p, maxmem: 256 * 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+    scrypt(secret, salt, KEY_LENGTH, { N: 2 ** log2N, r, p, maxmem: 256 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }

@@ -134,10 +134,10 @@ export class SigningKeys implements OnModuleInit {
     }
     await this.dataSource.transaction(async (manager) => {
       const kid = await this.insertNewKey(manager);
-      await manager.query(
-        `UPDATE signing_keys SET retired_at = now() + make_interval(secs => $1) WHERE retired_at IS NULL AND kid <> $2`,
-        [this.config.auth.tokenTtlSeconds + 60, kid],
-      );
+      await manager.query(`UPDATE signing_keys SET retired_at = now() + make_interval(secs => $1) WHERE retired_at IS NULL AND kid <> $2`, [
+        this.config.auth.tokenTtlSeconds + 60,
+        kid,
+      ]);
       await this.audit.record(manager, { actor, action: 'auth.signing_key_rotated', target: { type: 'signing_key', id: kid }, details: { kid } });
       await manager.query('SELECT pg_notify($1, $2)', [CHANGED, kid]);
     });
@@ -193,7 +193,10 @@ export class SigningKeys implements OnModuleInit {
         // Only the key that signs is indispensable; without a retiring one, some tokens it
         // signed are refused early, which beats a service that cannot start.
         if (index === 0) throw error;
-        this.logger.error({ kid: record.kid, reason: (error as Error).message }, 'skipped a retiring signing key that does not open; tokens it signed are refused');
+        this.logger.error(
+          { kid: record.kid, reason: (error as Error).message },
+          'skipped a retiring signing key that does not open; tokens it signed are refused',
+        );
         continue;
       }
       keys.push({ ...key, createdAt: record.createdAt, retiresAt: record.retiredAt });

@@ -19,7 +19,16 @@ export function parseDateTime(text: string): Date | undefined {
   const [offsetHours, offsetMinutes] = match.slice(7, 9).map((part) => Number(part ?? 0));
   // Year 0 and leap seconds are valid RFC 3339 but refused by PostgreSQL or JavaScript.
   const valid =
-    year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
   if (!valid) return undefined;
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? undefined : date;

@@ -4,16 +4,7 @@ import type { LoggerOptions } from 'pino';
 import { AppConfig } from '../config/app-config';
 
 /** Field names whose values never reach a log line, at whatever depth they appear. */
-export const REDACTED_KEYS = [
-  'authorization',
-  'client_secret',
-  'clientSecret',
-  'secondaryClientSecret',
-  'access_token',
-  'accessToken',
-  'password',
-  'cookie',
-];
+export const REDACTED_KEYS = ['authorization', 'client_secret', 'clientSecret', 'secondaryClientSecret', 'access_token', 'accessToken', 'password', 'cookie'];
 
 const SENSITIVE = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
 const MAX_DEPTH = 8;

@@ -64,10 +64,7 @@ type CreationCursor = { createdAt: string; id: string };
 
 /** Strict, because both values go into the query: a date PostgreSQL cannot read would be a 500. */
 const isCreationCursor = (value: unknown): value is CreationCursor =>
-  typeof value === 'object' &&
-  value !== null &&
-  isIsoTimestamp((value as CreationCursor).createdAt) &&
-  isUuid((value as CreationCursor).id);
+  typeof value === 'object' && value !== null && isIsoTimestamp((value as CreationCursor).createdAt) && isUuid((value as CreationCursor).id);
 
 /**
  * Oldest first, by (`created_at`, `id`), starting after the cursor's row; fetches one row more
@@ -78,9 +75,7 @@ export function pageByCreation<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
     const after = Cursor.decode(query.cursor, isCreationCursor);
     qb.andWhere(
       new Brackets((where) =>
-        where
-          .where(`${alias}.created_at > :afterCreatedAt`)
-          .orWhere(`(${alias}.created_at = :afterCreatedAt AND ${alias}.id > :afterId)`),
+        where.where(`${alias}.created_at > :afterCreatedAt`).orWhere(`(${alias}.created_at = :afterCreatedAt AND ${alias}.id > :afterId)`),
       ),
       { afterCreatedAt: after.createdAt, afterId: after.id },
     );

@@ -45,7 +45,13 @@ describe('configuration', () => {
 
   it('in production, lists every missing requirement together with every malformed variable', () => {
     const problems = problemsOf({ NODE_ENV: 'production', PORT: 'many', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin' });
-    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['AUDIT_FINGERPRINT_KEY', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'DATABASE_URL', 'PORT', 'VAULT_KEYS']);
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual([
+      'AUDIT_FINGERPRINT_KEY',
+      'BOOTSTRAP_ADMIN_CLIENT_SECRET',
+      'DATABASE_URL',
+      'PORT',
+      'VAULT_KEYS',
+    ]);
     expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toMatch(/not set: production needs its own PostgreSQL/);
     expect(problems.find((p) => p.startsWith('BOOTSTRAP_ADMIN_CLIENT_SECRET'))).toMatch(/set together/);
   });

@@ -150,7 +150,10 @@ export class AppEnvironment implements CrossChecked {
   // The token endpoint refuses control characters in a secret, so one here could never log in.
   @ValidateBy({
     name: 'isPlainText',
-    validator: { validate: (value: unknown) => typeof value === 'string' && isPlainText(value), defaultMessage: () => 'BOOTSTRAP_ADMIN_CLIENT_SECRET must not contain control characters' },
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isPlainText(value),
+      defaultMessage: () => 'BOOTSTRAP_ADMIN_CLIENT_SECRET must not contain control characters',
+    },
   })
   @MaxLength(256)
   @MinLength(32, { message: 'BOOTSTRAP_ADMIN_CLIENT_SECRET must be at least 32 characters' })
@@ -352,9 +355,7 @@ export class AppEnvironment implements CrossChecked {
       ['VAULT_KEYS', 'master keys for the credential vault'],
       ['AUDIT_FINGERPRINT_KEY', 'it, the same on every replica, to name tokens in the audit log'],
     ];
-    return required
-      .filter(([name]) => this[name] === undefined && !invalid.has(name))
-      .map(([name, what]) => `${name} is not set: production needs ${what}`);
+    return required.filter(([name]) => this[name] === undefined && !invalid.has(name)).map(([name, what]) => `${name} is not set: production needs ${what}`);
   }
 
   private vaultProblems(invalid: ReadonlySet<string>): string[] {

@@ -80,7 +80,5 @@ export function ToInteger(): PropertyDecorator {
 
 /** Decimal numbers such as `0.25`. */
 export function ToNumber(): PropertyDecorator {
-  return Transform(({ value }) =>
-    typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value,
-  );
+  return Transform(({ value }) => (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value));
 }

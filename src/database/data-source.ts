@@ -19,9 +19,7 @@ async function createCliDataSource(): Promise<DataSource> {
       shareRunning: true,
     });
   }
-  const dataSource = new DataSource(
-    buildDataSourceOptions({ url: config.database.url ?? embedded!.url, poolSize: 2, applicationName: 'myinvois-broker-cli' }),
-  );
+  const dataSource = new DataSource(buildDataSourceOptions({ url: config.database.url ?? embedded!.url, poolSize: 2, applicationName: 'myinvois-broker-cli' }));
   if (embedded) {
     const destroy = dataSource.destroy.bind(dataSource);
     dataSource.destroy = async () => {

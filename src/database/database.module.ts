@@ -33,9 +33,7 @@ export class DatabaseModule {
               await runMigrationsExclusively(dataSource);
             } else if (await dataSource.showMigrations()) {
               await dataSource.destroy();
-              throw new Error(
-                'the database schema is behind this version (pending migrations) and MIGRATIONS_RUN=false: run `npm run migration:run` first',
-              );
+              throw new Error('the database schema is behind this version (pending migrations) and MIGRATIONS_RUN=false: run `npm run migration:run` first');
             }
             return dataSource;
           },

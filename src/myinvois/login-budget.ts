@@ -71,7 +71,10 @@ export class LoginBudget {
       if (budget.paused_until && Number(budget.paused_until) > now) {
         return { granted: false as const, waitMs: Number(budget.paused_until) - now, reason: 'paused' as const };
       }
-      await manager.query(`DELETE FROM upstream_logins WHERE credential_id = $1 AND at <= to_timestamp($2 / 1000.0)`, [credentialId, now - LoginBudget.WINDOW_MS]);
+      await manager.query(`DELETE FROM upstream_logins WHERE credential_id = $1 AND at <= to_timestamp($2 / 1000.0)`, [
+        credentialId,
+        now - LoginBudget.WINDOW_MS,
+      ]);
       const recent = (await manager.query(`SELECT extract(epoch FROM at) * 1000 AS at FROM upstream_logins WHERE credential_id = $1 ORDER BY at`, [
         credentialId,
       ])) as Array<{ at: string }>;
@@ -93,7 +96,12 @@ export class LoginBudget {
           now + this.config.myinvois.loginWaitMaxMs + 1000,
         ]);
       }
-      const freesAt = cap === 0 ? (demandWaiting ? Number(budget.demand_until) : now + LoginBudget.WINDOW_MS) : Number(recent[recent.length - cap].at) + LoginBudget.WINDOW_MS;
+      const freesAt =
+        cap === 0
+          ? demandWaiting
+            ? Number(budget.demand_until)
+            : now + LoginBudget.WINDOW_MS
+          : Number(recent[recent.length - cap].at) + LoginBudget.WINDOW_MS;
       return { granted: false as const, waitMs: Math.max(1, freesAt - now), reason: 'exhausted' as const };
     });
   }

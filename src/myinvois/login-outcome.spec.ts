@@ -15,7 +15,13 @@ async function jwt(claims: Record<string, unknown>, expSecondsFromNow = 3600): P
 describe('classifying MyInvois login answers', () => {
   it('reads a success: expiry from expires_in, the TIN claim, the scope', async () => {
     const token = await jwt({ TaxpayerTIN: 'C1234567890' });
-    const outcome = classifyResponse(200, {}, JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600, scope: 'InvoicingAPI' }), 'InvoicingAPI', NOW);
+    const outcome = classifyResponse(
+      200,
+      {},
+      JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600, scope: 'InvoicingAPI' }),
+      'InvoicingAPI',
+      NOW,
+    );
     expect(outcome).toEqual({
       kind: 'success',
       accessToken: token,
@@ -78,8 +84,15 @@ describe('classifying MyInvois login answers', () => {
   });
 
   it('honours Retry-After on 5xx answers too, and leaves the wait to the caller when none is stated', () => {
-    expect(classifyResponse(503, { 'retry-after': '30' }, '<html>down</html>', '', NOW)).toMatchObject({ kind: 'transient', reason: 'server_error', retryAfterMs: 30_000 });
-    expect(classifyResponse(500, { 'retry-after': new Date(NOW + 8_000).toUTCString() }, '', '', NOW)).toMatchObject({ kind: 'transient', retryAfterMs: 8_000 });
+    expect(classifyResponse(503, { 'retry-after': '30' }, '<html>down</html>', '', NOW)).toMatchObject({
+      kind: 'transient',
+      reason: 'server_error',
+      retryAfterMs: 30_000,
+    });
+    expect(classifyResponse(500, { 'retry-after': new Date(NOW + 8_000).toUTCString() }, '', '', NOW)).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 8_000,
+    });
     expect(classifyResponse(502, {}, '', '', NOW)).not.toHaveProperty('retryAfterMs');
   });
 

@@ -35,7 +35,13 @@ const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** A stated wait longer than this is taken as this: a wrong clock or header must not stop a client ID for days. */
 export const MAX_RETRY_AFTER_MS = 3600_000;
 
-export function classifyResponse(status: number, headers: Record<string, string | undefined>, body: string, requestedScope: string, now = Date.now()): LoginOutcome {
+export function classifyResponse(
+  status: number,
+  headers: Record<string, string | undefined>,
+  body: string,
+  requestedScope: string,
+  now = Date.now(),
+): LoginOutcome {
   if (status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfter(headers, now), status };
   const json = parseJson(body);
   if (status === 200) {
@@ -48,7 +54,13 @@ export function classifyResponse(status: number, headers: Record<string, string 
   if (status >= 500) {
     // A 503 with Retry-After says when to come back; without one, the caller picks its own back-off.
     const stated = statedWait(headers, now);
-    return { kind: 'transient', reason: 'server_error', description: describeBody(json, body, status), status, ...(stated === undefined ? {} : { retryAfterMs: stated }) };
+    return {
+      kind: 'transient',
+      reason: 'server_error',
+      description: describeBody(json, body, status),
+      status,
+      ...(stated === undefined ? {} : { retryAfterMs: stated }),
+    };
   }
   if (status === 403) return { kind: 'refused', code: 'forbidden', description: describeBody(json, body, status), status };
   const error = typeof json?.error === 'string' ? json.error : undefined;

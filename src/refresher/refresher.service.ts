@@ -98,7 +98,13 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
       if (atRisk > 0 && now - (this.lastWarning.get(credential.credentialId) ?? 0) > WARN_EVERY_MS) {
         this.lastWarning.set(credential.credentialId, now);
         this.logger.warn(
-          { clientId: credential.clientId, credentialId: credential.credentialId, tokensInUse: credential.expiriesMs.length, tokensAtRisk: atRisk, loginsPerMinute: credential.limit },
+          {
+            clientId: credential.clientId,
+            credentialId: credential.credentialId,
+            tokensInUse: credential.expiriesMs.length,
+            tokensAtRisk: atRisk,
+            loginsPerMinute: credential.limit,
+          },
           `the login budget of client ID ${credential.clientId} cannot renew ${atRisk} token(s) in use before they expire; requests will wait for logins`,
         );
       }

@@ -4,13 +4,21 @@ import { renewInTurns, RenewalWork } from './renewal-turns';
 
 /** A due token of a client ID (its credential), named by its lease id. */
 function due(credentialId: string, leaseId: string): DueToken {
-  return { lease: { key: { credentialId, onBehalfOf: leaseId, scope: 'InvoicingAPI' }, id: leaseId }, tenantId: `tenant-${leaseId}`, failures: 0, expiresAtMs: null };
+  return {
+    lease: { key: { credentialId, onBehalfOf: leaseId, scope: 'InvoicingAPI' }, id: leaseId },
+    tenantId: `tenant-${leaseId}`,
+    failures: 0,
+    expiresAtMs: null,
+  };
 }
 
 const refreshed: RefreshResult = { outcome: 'refreshed', endsTurn: false };
 
 /** Work that records what the round did with each lease; every lease must end up settled, none left to run out. */
-function recording(refresh: (token: DueToken) => Promise<RefreshResult>, options: { stopping?: () => boolean; release?: (token: DueToken) => Promise<void> } = {}) {
+function recording(
+  refresh: (token: DueToken) => Promise<RefreshResult>,
+  options: { stopping?: () => boolean; release?: (token: DueToken) => Promise<void> } = {},
+) {
   const started: string[] = [];
   const released: string[] = [];
   const unsettled = new Set<string>();

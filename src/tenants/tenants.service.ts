@@ -47,7 +47,9 @@ export class TenantsService implements OnModuleInit {
   ) {
     this.loginTargets = new NotifiedCache(config.tokens.stateCacheSeconds * 1000, async (id) => {
       const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
-      return tenant ? { id, status: tenant.status, environment: tenant.environment, tin: tenant.tin, credentialId: tenant.credentialId, onBehalfOf: tenant.onBehalfOf } : null;
+      return tenant
+        ? { id, status: tenant.status, environment: tenant.environment, tin: tenant.tin, credentialId: tenant.credentialId, onBehalfOf: tenant.onBehalfOf }
+        : null;
     });
   }
 
@@ -65,9 +67,7 @@ export class TenantsService implements OnModuleInit {
   async create(actor: Actor, input: CreateTenantDto): Promise<TenantDto> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const tenant = await manager.save(
-          manager.create(Tenant, { name: input.name, tin: input.tin, brn: input.brn ?? null, environment: input.environment }),
-        );
+        const tenant = await manager.save(manager.create(Tenant, { name: input.name, tin: input.tin, brn: input.brn ?? null, environment: input.environment }));
         await this.audit.record(manager, {
           actor,
           action: 'tenant.created',
@@ -209,11 +209,9 @@ export class TenantsService implements OnModuleInit {
 
   private async tinTaken(tin: string, environment: string): Promise<TenantError> {
     const existing = await this.tenants.findOneBy({ tin, environment: environment as Tenant['environment'], deletedAt: IsNull() });
-    return new TenantError(
-      TenantErrorCode.TinTaken,
-      `A tenant with TIN ${tin} already exists in ${environment}${existing ? `: ${existing.id}` : ''}`,
-      { existingTenantId: existing?.id ?? null },
-    );
+    return new TenantError(TenantErrorCode.TinTaken, `A tenant with TIN ${tin} already exists in ${environment}${existing ? `: ${existing.id}` : ''}`, {
+      existingTenantId: existing?.id ?? null,
+    });
   }
 
   private map(tenant: Tenant): TenantDto {

@@ -28,9 +28,7 @@ export function checkTin(input: string): TinCheck {
     return { ok: false, problem: `tin ${tin} is a placeholder TIN used inside documents, never a taxpayer's identity` };
   }
   if (tin.startsWith('IG')) {
-    return INDIVIDUAL.test(tin)
-      ? { ok: true, tin }
-      : { ok: false, problem: 'tin of an individual is IG followed by up to 12 digits, e.g. IG12345678912' };
+    return INDIVIDUAL.test(tin) ? { ok: true, tin } : { ok: false, problem: 'tin of an individual is IG followed by up to 12 digits, e.g. IG12345678912' };
   }
   const match = NON_INDIVIDUAL.exec(tin);
   if (!match) {

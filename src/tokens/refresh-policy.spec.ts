@@ -36,7 +36,12 @@ describe('refresh policy', () => {
     const soon = Array.from({ length: 30 }, () => 10 * 60_000);
     expect(tokensAtRisk(soon, outlook)).toBe(0);
     // 30 tokens all expiring in 90 s: 11 now, 11 in a window, 8 would need a third window (122 s).
-    expect(tokensAtRisk(Array.from({ length: 30 }, () => 90_000), outlook)).toBe(8);
+    expect(
+      tokensAtRisk(
+        Array.from({ length: 30 }, () => 90_000),
+        outlook,
+      ),
+    ).toBe(8);
     expect(tokensAtRisk([], outlook)).toBe(0);
   });
 

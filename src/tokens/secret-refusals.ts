@@ -88,7 +88,10 @@ export class SecretRefusals {
       );
       // Refusals of replaced secrets say nothing any more.
       await manager.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version < $2', [credentialId, secretsVersion]);
-      const refused = (await manager.query('SELECT secret FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2', [credentialId, secretsVersion])) as Array<{
+      const refused = (await manager.query('SELECT secret FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2', [
+        credentialId,
+        secretsVersion,
+      ])) as Array<{
         secret: number;
       }>;
       return new Set(refused.map((row) => row.secret));
@@ -102,7 +105,11 @@ export class SecretRefusals {
    * secrets is not this login's to clear.
    */
   async forget(credentialId: string, secretsVersion: number, secret: number): Promise<void> {
-    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2 AND secret = $3', [credentialId, secretsVersion, secret]);
+    await this.dataSource.query('DELETE FROM secret_refusals WHERE credential_id = $1 AND secrets_version = $2 AND secret = $3', [
+      credentialId,
+      secretsVersion,
+      secret,
+    ]);
   }
 }
 

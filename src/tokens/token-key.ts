@@ -15,7 +15,11 @@ export function keyString(key: TokenKey): string {
 
 /** The key's advisory lock: 64 bits of a SHA-256 of the key, as a signed bigint. */
 export function advisoryLockId(key: TokenKey): string {
-  return createHash('sha256').update(`token:${keyString(key)}`).digest().readBigInt64BE(0).toString();
+  return createHash('sha256')
+    .update(`token:${keyString(key)}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
 }
 
 /** The associated data a token is sealed under: bound to its key, so it cannot be moved to another. */

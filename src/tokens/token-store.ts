@@ -272,7 +272,10 @@ export class TokenStore {
         WHERE t.credential_id = due.credential_id AND t.on_behalf_of = due.on_behalf_of AND t.scope = due.scope
        RETURNING t.credential_id, t.on_behalf_of, t.scope, t.lease_id, t.tenant_id, t.failures, extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
       [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds, this.config.myinvois.onDemandReserve],
-    )) as [Array<{ credential_id: string; on_behalf_of: string; scope: string; lease_id: string; tenant_id: string; failures: number; expires_at: string | null }>, number];
+    )) as [
+      Array<{ credential_id: string; on_behalf_of: string; scope: string; lease_id: string; tenant_id: string; failures: number; expires_at: string | null }>,
+      number,
+    ];
     return rows[0]
       .map((row) => ({
         lease: { key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope }, id: row.lease_id },
@@ -473,12 +476,7 @@ type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string
 const isTokenCursor = (value: unknown): value is TokenCursor => {
   if (typeof value !== 'object' || value === null) return false;
   const { createdAt, credentialId, onBehalfOf, scope } = value as Record<string, unknown>;
-  return (
-    isIsoTimestamp(createdAt) &&
-    isUuid(credentialId) &&
-    isColumnText(onBehalfOf, 40) &&
-    isColumnText(scope, 64)
-  );
+  return isIsoTimestamp(createdAt) && isUuid(credentialId) && isColumnText(onBehalfOf, 40) && isColumnText(scope, 64);
 };
 
 function isColumnText(value: unknown, maxLength: number): value is string {

@@ -27,7 +27,7 @@ export class TokensController {
   @Roles('admin', 'service')
   @TenantScoped('id')
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: "A MyInvois access token for the tenant, with at least minTtlSeconds of life left" })
+  @ApiOperation({ summary: 'A MyInvois access token for the tenant, with at least minTtlSeconds of life left' })
   @ApiOkResponse({ type: IssuedTokenDto })
   issue(@UuidParam() id: string, @Body() body: TenantTokenRequestDto, @CurrentCaller() caller: Caller, @CurrentActor() actor: Actor): Promise<IssuedTokenDto> {
     return this.tokens.issue(caller, actor, id, body);

@@ -37,6 +37,11 @@ export class TokenError extends DomainError {
   }
 
   static unavailable(description: string, retryAfterSeconds: number): TokenError {
-    return new TokenError(TokenErrorCode.Unavailable, `MyInvois is not answering logins right now (${description})`, { reason: description }, retryAfterSeconds);
+    return new TokenError(
+      TokenErrorCode.Unavailable,
+      `MyInvois is not answering logins right now (${description})`,
+      { reason: description },
+      retryAfterSeconds,
+    );
   }
 }

@@ -195,14 +195,25 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       throw ValidationFailedError.field('tenantId', `tenantId names no tenant that logs in with credential ${credentialId}`);
     }
     const key: TokenKey = { credentialId, onBehalfOf: info.kind === 'intermediary' ? (target?.onBehalfOf ?? '') : '', scope: DEFAULT_SCOPE };
-    const context = { key, tenantId: target?.id ?? null, expectedTin: target ? this.expectedTin(target) : null, purpose: 'on_demand' as const, actor, evenIfInvalid: true };
+    const context = {
+      key,
+      tenantId: target?.id ?? null,
+      expectedTin: target ? this.expectedTin(target) : null,
+      purpose: 'on_demand' as const,
+      actor,
+      evenIfInvalid: true,
+    };
     let upstream: UpstreamToken;
     try {
       // A taxpayer credential no tenant uses yet has no key anyone else could log in for.
       upstream = target ? await this.verifyUnderLease(context, target) : await this.upstream.login(context);
     } catch (error) {
       if (error instanceof TokenError && (error.code === TokenErrorCode.CredentialInvalid || error.code === TokenErrorCode.NotAuthorised)) {
-        return { status: 'invalid', upstreamError: (error.details?.upstreamError as string) ?? null, upstreamDescription: (error.details?.upstreamDescription as string) ?? null };
+        return {
+          status: 'invalid',
+          upstreamError: (error.details?.upstreamError as string) ?? null,
+          upstreamDescription: (error.details?.upstreamDescription as string) ?? null,
+        };
       }
       throw error;
     }
@@ -240,7 +251,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     }
     const info = await this.credentials.loginInfo(target.credentialId);
     if (!info) throw new TokenError(TokenErrorCode.NoCredential, `Tenant ${tenantId} has no MyInvois credential`);
-    if (info.status === 'invalid' && !options.evenIfCredentialInvalid) throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription);
+    if (info.status === 'invalid' && !options.evenIfCredentialInvalid)
+      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription);
     return target as TenantLoginTarget & { credentialId: string };
   }
 
@@ -308,12 +320,19 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
             throw error;
           }
         case 'backing_off':
-          throw TokenError.unavailable(`the last login failed (${claim.lastErrorCode ?? 'error'}); waiting before the next`, Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000)));
+          throw TokenError.unavailable(
+            `the last login failed (${claim.lastErrorCode ?? 'error'}); waiting before the next`,
+            Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000)),
+          );
         case 'beyond_lifetime':
           this.metrics.tokenRequests.inc({ source: 'error' });
-          throw new TokenError(TokenErrorCode.LifetimeTooShort, `MyInvois issues tokens for about ${claim.lifetimeSeconds} s, not more than minTtlSeconds asks`, {
-            lifetimeSeconds: claim.lifetimeSeconds,
-          });
+          throw new TokenError(
+            TokenErrorCode.LifetimeTooShort,
+            `MyInvois issues tokens for about ${claim.lifetimeSeconds} s, not more than minTtlSeconds asks`,
+            {
+              lifetimeSeconds: claim.lifetimeSeconds,
+            },
+          );
         case 'too_recent': {
           this.metrics.tokenRequests.inc({ source: 'error' });
           const retryAfterSeconds = Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000));
@@ -341,7 +360,14 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
 
   private async loginAndStore(lease: Lease, target: TenantLoginTarget, actor: Actor): Promise<CachedToken> {
     try {
-      const upstream = await this.upstream.login({ key: lease.key, tenantId: target.id, expectedTin: this.expectedTin(target), purpose: 'on_demand', actor, lease });
+      const upstream = await this.upstream.login({
+        key: lease.key,
+        tenantId: target.id,
+        expectedTin: this.expectedTin(target),
+        purpose: 'on_demand',
+        actor,
+        lease,
+      });
       return await this.keep(lease, target.id, upstream);
     } catch (error) {
       await this.afterFailedLogin(lease, error);

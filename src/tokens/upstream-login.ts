@@ -117,7 +117,10 @@ export class UpstreamLogin {
     switch (outcome.kind) {
       case 'success': {
         // The audit write, sealing and storing still to come must not outlast the lease, or another acquisition logs in again.
-        if (context.lease) await this.store.holdForStoring(context.lease).catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
+        if (context.lease)
+          await this.store
+            .holdForStoring(context.lease)
+            .catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
         await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
         await this.refusals.forget(info.id, held.secretsVersion, which);
         const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
@@ -148,13 +151,23 @@ export class UpstreamLogin {
       }
       case 'request_error':
         this.logger.error({ credentialId: info.id, code: outcome.code, description: outcome.description }, 'MyInvois refused the login request itself');
-        throw new TokenError(TokenErrorCode.UpstreamRefusedRequest, `MyInvois refused the login request (${outcome.code})`, {
-          upstreamError: outcome.code,
-          upstreamDescription: outcome.description,
-        }, TRANSIENT_RETRY_SECONDS);
+        throw new TokenError(
+          TokenErrorCode.UpstreamRefusedRequest,
+          `MyInvois refused the login request (${outcome.code})`,
+          {
+            upstreamError: outcome.code,
+            upstreamDescription: outcome.description,
+          },
+          TRANSIENT_RETRY_SECONDS,
+        );
       case 'rate_limited':
         await this.budget.pause(info.id, outcome.retryAfterMs);
-        throw new TokenError(TokenErrorCode.Unavailable, 'MyInvois rate-limited this client ID (429)', { reason: 'rate_limited' }, Math.ceil(outcome.retryAfterMs / 1000));
+        throw new TokenError(
+          TokenErrorCode.Unavailable,
+          'MyInvois rate-limited this client ID (429)',
+          { reason: 'rate_limited' },
+          Math.ceil(outcome.retryAfterMs / 1000),
+        );
       case 'transient':
         throw TokenError.unavailable(outcome.description, outcome.retryAfterMs ? Math.ceil(outcome.retryAfterMs / 1000) : TRANSIENT_RETRY_SECONDS);
     }

@@ -99,7 +99,11 @@ export class CredentialsService implements OnModuleInit {
       dataKey.fill(0);
     }
     try {
-      return await use({ preferred: secrets.has(credential.preferredSecret) ? credential.preferredSecret : 1, secrets, secretsVersion: credential.secretsVersion });
+      return await use({
+        preferred: secrets.has(credential.preferredSecret) ? credential.preferredSecret : 1,
+        secrets,
+        secretsVersion: credential.secretsVersion,
+      });
     } finally {
       secrets.clear();
     }
@@ -312,9 +316,13 @@ export class CredentialsService implements OnModuleInit {
       const credential = await this.find(manager, id, true);
       const tenantIds = await this.credentialUsers(manager, id);
       if (tenantIds.length > 0) {
-        throw new VaultError(VaultErrorCode.CredentialInUse, `Credential ${id} is used by ${tenantIds.length} tenant(s): ${tenantIds.slice(0, 20).join(', ')}`, {
-          tenantIds,
-        });
+        throw new VaultError(
+          VaultErrorCode.CredentialInUse,
+          `Credential ${id} is used by ${tenantIds.length} tenant(s): ${tenantIds.slice(0, 20).join(', ')}`,
+          {
+            tenantIds,
+          },
+        );
       }
       await manager.delete(Credential, { id });
       await this.announce(id, manager);

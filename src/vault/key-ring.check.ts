@@ -31,7 +31,9 @@ export class KeyRingCheck implements OnModuleInit {
       }
     }
     if (missing.length > 0) {
-      throw new Error(`data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${missing.join(', ')}. Add those keys back to VAULT_KEYS.`);
+      throw new Error(
+        `data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${missing.join(', ')}. Add those keys back to VAULT_KEYS.`,
+      );
     }
     // Only a ring that passed is remembered. A replica starting at the same moment with other
     // key material under a new version name may have recorded it first: read back what was

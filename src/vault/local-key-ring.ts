@@ -13,7 +13,11 @@ export class LocalKeyRing implements KeyRing {
   /** Throws with a message naming the problem; never echoes key material. */
   static parse(spec: string, active: string | undefined): LocalKeyRing {
     const keys = new Map<string, Buffer>();
-    for (const [index, entry] of spec.split(',').map((part) => part.trim()).filter(Boolean).entries()) {
+    for (const [index, entry] of spec
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .entries()) {
       const colon = entry.indexOf(':');
       const version = colon > 0 ? entry.slice(0, colon) : '';
       if (!VERSION.test(version)) throw new Error(`VAULT_KEYS entry ${index + 1} must be <version>:<base64 key>, with a version of letters, digits, _ or -`);

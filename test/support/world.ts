@@ -17,7 +17,9 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(options: { brokers?: number; brokerEnv?: Record<string, string>; simulatorEnv?: Record<string, string> } = {}): Promise<World> {
+export async function startWorld(
+  options: { brokers?: number; brokerEnv?: Record<string, string>; simulatorEnv?: Record<string, string> } = {},
+): Promise<World> {
   const database = await createTestDatabase();
   const simulatorProcess = await startSimulator(options.simulatorEnv);
   const env = { MYINVOIS_SANDBOX_URL: simulatorProcess.url, MYINVOIS_PRODUCTION_URL: simulatorProcess.url, ...options.brokerEnv };

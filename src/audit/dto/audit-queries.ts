@@ -10,7 +10,9 @@ export class ListAuditEventsQuery extends PageQueryDto {
   tenantId?: string;
 
   @ApiPropertyOptional({ example: 'token.issued', description: 'Exact action, or a prefix ending in * (`credential.*`)' })
-  @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$|^[a-z_]+\*$/, { message: 'action must be a dotted action name such as token.issued, or a prefix such as credential.*' })
+  @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$|^[a-z_]+\*$/, {
+    message: 'action must be a dotted action name such as token.issued, or a prefix such as credential.*',
+  })
   @MaxLength(64)
   @IsOptional()
   action?: string;

@@ -57,8 +57,16 @@ describe('readClientsFile', () => {
   });
 
   it('refuses a placeholder client ID or secret', () => {
-    const problems = problemsOf(fileWith([{ ...taxpayer, clientId: 'YOUR_CLIENT_ID' }, { ...taxpayer, clientId: 'erp-9', secrets: ['0'] }]));
-    expect(problems).toEqual([expect.stringMatching(/^\[0\]\.clientId must not be a placeholder/), expect.stringMatching(/^\[1\]\.secrets must not be placeholders/)]);
+    const problems = problemsOf(
+      fileWith([
+        { ...taxpayer, clientId: 'YOUR_CLIENT_ID' },
+        { ...taxpayer, clientId: 'erp-9', secrets: ['0'] },
+      ]),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^\[0\]\.clientId must not be a placeholder/),
+      expect.stringMatching(/^\[1\]\.secrets must not be placeholders/),
+    ]);
   });
 
   it('says when the file is missing, is not JSON, or is not an array', () => {

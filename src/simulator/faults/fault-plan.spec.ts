@@ -70,8 +70,14 @@ describe('toFault', () => {
     [{ kind: 'status' }, { kind: 'status', status: 503 }],
     [{ kind: 'non_json' }, { kind: 'non_json', status: 502 }],
     [{ kind: 'gateway' }, { kind: 'gateway', status: 502 }],
-    [{ kind: 'gateway', status: 504, remaining: 3 }, { kind: 'gateway', status: 504, remaining: 3 }],
-    [{ kind: 'latency', latencyMs: 250 }, { kind: 'latency', latencyMs: 250 }],
+    [
+      { kind: 'gateway', status: 504, remaining: 3 },
+      { kind: 'gateway', status: 504, remaining: 3 },
+    ],
+    [
+      { kind: 'latency', latencyMs: 250 },
+      { kind: 'latency', latencyMs: 250 },
+    ],
     [{ kind: 'hang' }, { kind: 'hang' }],
   ] as const)('reads %j with its defaults', (request, fault) => {
     expect(toFault(request)).toEqual({ fault });

@@ -1,11 +1,5 @@
 /** The `error` values of RFC 6749 §5.2 that MyInvois answers with. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
 /** Why a token request was refused, more precisely than the OAuth code; for counters and logs, never sent. */
 export enum Refusal {

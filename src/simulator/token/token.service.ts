@@ -101,7 +101,11 @@ export class TokenService {
   private onBehalfOf(client: Readonly<SimulatedClient>, header: string | string[] | undefined): OnBehalfOf | undefined {
     if (client.kind === 'taxpayer') {
       if (header !== undefined) {
-        throw new OAuthError('invalid_request', 'The onbehalfof header is for intermediary systems; this client is a taxpayer system', Refusal.OnBehalfOfFromTaxpayer);
+        throw new OAuthError(
+          'invalid_request',
+          'The onbehalfof header is for intermediary systems; this client is a taxpayer system',
+          Refusal.OnBehalfOfFromTaxpayer,
+        );
       }
       return undefined;
     }

@@ -36,7 +36,13 @@ export class ReplaceSecretsDto {
   @IsOptional()
   secondaryClientSecret?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339: the expiry of the new secrets' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: DATE_TIME_EXAMPLE,
+    description: 'RFC 3339: the expiry of the new secrets',
+  })
   @IsDateTime()
   @IsOptional()
   secretExpiresAt?: Date | null;

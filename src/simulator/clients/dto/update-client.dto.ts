@@ -1,16 +1,4 @@
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { IsNotPlaceholder, IsOnBehalfOfList, IsOptionalButNotNull } from './client-validators';
 import { MAX_RATE_LIMIT, MAX_TOKEN_TTL_SECONDS } from './register-client.dto';
 
