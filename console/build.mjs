@@ -23,4 +23,4 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-await copyFile(join(here, 'index.html'), join(out, 'index.html'));
+for (const file of ['index.html', 'favicon.svg']) await copyFile(join(here, file), join(out, file));

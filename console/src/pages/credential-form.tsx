@@ -45,13 +45,6 @@ export function NewCredentialForm({
   const error = (name: string) => fieldError(create.error, name);
   return (
     <form class="form-grid" onSubmit={submit} noValidate autoComplete="off">
-      <Field
-        label="Kind"
-        hint="taxpayer: the taxpayer's own ERP registration, one tenant; intermediary: yours, logging in on behalf of many."
-        error={error('kind')}
-      >
-        {(props) => <Select {...props} name="kind" options={CREDENTIAL_KINDS.map((kind): [string, string] => [kind, kind])} />}
-      </Field>
       {environment ? (
         <p class="form-note">
           Environment: <strong>{environment}</strong>, the tenant's.
@@ -61,6 +54,13 @@ export function NewCredentialForm({
           {(props) => <Select {...props} name="environment" options={ENVIRONMENTS.map((value): [string, string] => [value, value])} />}
         </Field>
       )}
+      <Field
+        label="Kind"
+        hint="taxpayer: the taxpayer's own ERP registration, one tenant; intermediary: yours, logging in on behalf of many."
+        error={error('kind')}
+      >
+        {(props) => <Select {...props} name="kind" options={CREDENTIAL_KINDS.map((kind): [string, string] => [kind, kind])} />}
+      </Field>
       <Field label="Client ID" hint="The GUID from the MyInvois portal." error={error('clientId')}>
         {(props) => <TextInput {...props} name="clientId" required />}
       </Field>
