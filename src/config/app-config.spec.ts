@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadAppConfig } from './app-config';
 import { ConfigurationError } from './environment-validation';
 
@@ -72,6 +75,63 @@ describe('configuration', () => {
       AUDIT_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
     });
     expect(config.isProduction).toBe(true);
+  });
+
+  describe('the PKCS#11 key ring', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
+    const module = join(dir, 'libpkcs11.so');
+    const pinFile = join(dir, 'pin');
+    writeFileSync(module, '');
+    writeFileSync(pinFile, '1234\n');
+    const device = { VAULT_KEY_RING: 'pkcs11', VAULT_PKCS11_MODULE: module, VAULT_PKCS11_TOKEN_LABEL: 'broker', VAULT_PKCS11_PIN_FILE: pinFile };
+
+    it('reads the token, the key labels by version, and needs no VAULT_KEYS in production', () => {
+      const config = loadAppConfig({
+        ...device,
+        VAULT_PKCS11_KEYS: 'h1:broker-kek-h1,h2:broker-kek-h2',
+        VAULT_ACTIVE_KEY: 'h2',
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://broker@db:5432/broker',
+        AUDIT_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
+      });
+      expect(config.vault).toMatchObject({ keyRing: 'pkcs11', keys: undefined, activeKey: 'h2', dataKeyCacheSeconds: 300 });
+      expect(config.vault.pkcs11).toMatchObject({ module, tokenLabel: 'broker', pinFile, pin: undefined, timeoutMs: 3000, sessions: 4 });
+      expect([...config.vault.pkcs11!.keyLabels]).toEqual([
+        ['h1', 'broker-kek-h1'],
+        ['h2', 'broker-kek-h2'],
+      ]);
+    });
+
+    it('lists every missing or contradictory device variable, without echoing the PIN', () => {
+      const problems = problemsOf({
+        VAULT_KEY_RING: 'pkcs11',
+        VAULT_PKCS11_KEYS: 'h1:kek',
+        VAULT_PKCS11_PIN: 'pin-9876',
+        VAULT_PKCS11_PIN_FILE: join(dir, 'none'),
+      });
+      expect(problems).toEqual([
+        expect.stringMatching(/^VAULT_PKCS11_MODULE is not set: the PKCS#11 key ring needs it/),
+        expect.stringMatching(/^VAULT_PKCS11_TOKEN_LABEL is not set/),
+        expect.stringMatching(/^VAULT_PKCS11_PIN and VAULT_PKCS11_PIN_FILE are both set/),
+      ]);
+      expect(problemsOf({ ...device, VAULT_PKCS11_MODULE: join(dir, 'missing.so'), VAULT_PKCS11_KEYS: 'h1:kek' })).toEqual([
+        expect.stringMatching(/no such file/),
+      ]);
+      expect(problemsOf({ ...device, VAULT_PKCS11_TOKEN_LABEL: 'x'.repeat(33), VAULT_PKCS11_KEYS: 'h1:kek' })).toEqual([expect.stringMatching(/at most 32/)]);
+      expect(problemsOf({ ...device, VAULT_PKCS11_KEYS: 'h1:kek', VAULT_PKCS11_TIMEOUT_MS: '5' })).toEqual([expect.stringMatching(/^VAULT_PKCS11_TIMEOUT_MS/)]);
+      const malformed = problemsOf({ ...device, VAULT_PKCS11_KEYS: 'h1:kek', VAULT_PKCS11_PIN_FILE: undefined as never, VAULT_PKCS11_PIN: '12', PORT: 'x' });
+      expect(malformed.join('\n')).not.toContain('pin-9876');
+    });
+
+    it('ignores the device variables with the local key ring, but not PKCS#11 key versions', () => {
+      expect(problemsOf({ VAULT_PKCS11_MODULE: join(dir, 'missing.so') })).toEqual([]);
+      expect(problemsOf({ VAULT_PKCS11_KEYS: 'h1:kek' })).toEqual([expect.stringMatching(/VAULT_KEY_RING is local/)]);
+    });
+
+    it('refuses VAULT_DATA_KEY_CACHE_SECONDS out of range, and takes 0 as no cache', () => {
+      expect(loadAppConfig({ VAULT_DATA_KEY_CACHE_SECONDS: '0' }).vault.dataKeyCacheSeconds).toBe(0);
+      expect(problemsOf({ VAULT_DATA_KEY_CACHE_SECONDS: '-1' })).toEqual([expect.stringMatching(/^VAULT_DATA_KEY_CACHE_SECONDS/)]);
+    });
   });
 
   it('reads TRUST_PROXY as a boolean or as a list of proxies', () => {

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { AppEnvironment } from './app-environment';
 import { validateEnvironment } from './environment-validation';
+import type { Pkcs11DeviceConfig } from './pkcs11-environment';
 import type { TrustProxy } from './trust-proxy';
+import { KeyRingKind, parsePkcs11Keys } from './vault-keys';
 
 /** The broker's configuration: read once from the environment, validated, then injected. */
 export class AppConfig {
@@ -54,9 +56,14 @@ export class AppConfig {
   };
 
   readonly vault: {
-    /** Unset outside production: a development key is generated under DATA_DIR. */
+    readonly keyRing: KeyRingKind;
+    /** Unset outside production: a development key is generated under DATA_DIR (unless the key ring is pkcs11). */
     readonly keys?: string;
+    /** With keyRing pkcs11: the token and its key labels by version. */
+    readonly pkcs11?: Pkcs11DeviceConfig & { readonly keyLabels: ReadonlyMap<string, string> };
     readonly activeKey?: string;
+    /** 0: unwrapped data keys are not kept. */
+    readonly dataKeyCacheSeconds: number;
     readonly expiryWarningDays: number;
   };
 
@@ -162,7 +169,14 @@ export class AppConfig {
       backoffBaseMs: env.REFRESH_BACKOFF_BASE_MS,
       backoffMaxMs: env.REFRESH_BACKOFF_MAX_MS,
     };
-    this.vault = { keys: env.VAULT_KEYS, activeKey: env.VAULT_ACTIVE_KEY, expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS };
+    this.vault = {
+      keyRing: env.VAULT_KEY_RING,
+      keys: env.VAULT_KEYS,
+      pkcs11: env.VAULT_KEY_RING === 'pkcs11' ? { ...env.toPkcs11DeviceConfig(), keyLabels: parsePkcs11Keys(env.VAULT_PKCS11_KEYS!) } : undefined,
+      activeKey: env.VAULT_ACTIVE_KEY,
+      dataKeyCacheSeconds: env.VAULT_DATA_KEY_CACHE_SECONDS,
+      expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS,
+    };
   }
 }
 

@@ -1,10 +1,12 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
-import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
+import { Pkcs11Environment } from './pkcs11-environment';
 import { IsTrustProxy, ToTrustProxy } from './trust-proxy';
 import type { TrustProxy } from './trust-proxy';
+import { KEY_RING_KINDS, vaultKeyProblems } from './vault-keys';
+import type { KeyRingKind } from './vault-keys';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,9 +14,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /**
  * Every environment variable the broker reads, named exactly as in the environment.
  * README.md documents each one; keep the two in step. Validation runs bottom-up and stops at
- * the first failure of each variable, so the type check sits lowest.
+ * the first failure of each variable, so the type check sits lowest. The PKCS#11 device
+ * variables are declared in Pkcs11Environment, which `npm run vault:create-key` reads alone.
  */
-export class AppEnvironment implements CrossChecked {
+export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @IsIn(NODE_ENVS)
   NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
 
@@ -208,16 +211,32 @@ export class AppEnvironment implements CrossChecked {
 
   // --- the credential vault (src/vault) ---
 
+  /** Where the master keys are: `local` (VAULT_KEYS) or `pkcs11` (a token; VAULT_KEYS may stay beside it while moving to it). */
+  @IsIn(KEY_RING_KINDS)
+  VAULT_KEY_RING: KeyRingKind = 'local';
+
   /** `v1:<base64 32 bytes>,v2:...`: master keys that wrap the per-credential data keys. */
   @IsString()
   @IsOptional()
   VAULT_KEYS?: string;
 
-  /** Which VAULT_KEYS version wraps new data keys; may be omitted with a single key. */
+  /** `v1:<key label>,v2:...`: master keys in the PKCS#11 token, by version (VAULT_KEY_RING=pkcs11). */
+  @IsString()
+  @IsOptional()
+  VAULT_PKCS11_KEYS?: string;
+
+  /** Which version wraps new data keys; may be omitted with a single key. */
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'VAULT_ACTIVE_KEY must be a key version of letters, digits, _ or -' })
   @IsString()
   @IsOptional()
   VAULT_ACTIVE_KEY?: string;
+
+  /** How long an unwrapped data key may stay in memory, so that a device sees a few calls a minute (0: not kept). */
+  @Max(3600)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  VAULT_DATA_KEY_CACHE_SECONDS = 300;
 
   /** Credentials whose secrets expire within this many days are flagged `expiresSoon`. */
   @Max(365)
@@ -339,7 +358,7 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   REFRESH_BACKOFF_MAX_MS = 300_000;
 
-  crossCheck(invalid: ReadonlySet<string>): string[] {
+  override crossCheck(invalid: ReadonlySet<string>): string[] {
     return [
       ...this.productionProblems(invalid),
       ...this.vaultProblems(invalid),
@@ -357,20 +376,19 @@ export class AppEnvironment implements CrossChecked {
     if (this.NODE_ENV !== 'production') return [];
     const required: Array<[keyof AppEnvironment, string]> = [
       ['DATABASE_URL', 'its own PostgreSQL (the embedded database is for development only)'],
-      ['VAULT_KEYS', 'master keys for the credential vault'],
+      ['VAULT_KEYS', 'master keys for the credential vault (or VAULT_KEY_RING=pkcs11)'],
       ['AUDIT_FINGERPRINT_KEY', 'it, the same on every replica, to name tokens in the audit log'],
     ];
+    // The PKCS#11 ring holds its own master keys; VAULT_KEYS beside it is only for moving to it.
+    if (this.VAULT_KEY_RING === 'pkcs11') required.splice(1, 1);
     return required.filter(([name]) => this[name] === undefined && !invalid.has(name)).map(([name, what]) => `${name} is not set: production needs ${what}`);
   }
 
   private vaultProblems(invalid: ReadonlySet<string>): string[] {
-    if (invalid.has('VAULT_KEYS') || invalid.has('VAULT_ACTIVE_KEY')) return [];
-    if (!this.VAULT_KEYS) return this.VAULT_ACTIVE_KEY ? ['VAULT_ACTIVE_KEY is set but VAULT_KEYS is not'] : [];
-    try {
-      LocalKeyRing.parse(this.VAULT_KEYS, this.VAULT_ACTIVE_KEY);
-      return [];
-    } catch (error) {
-      return [(error as Error).message];
-    }
+    if (['VAULT_KEY_RING', 'VAULT_KEYS', 'VAULT_PKCS11_KEYS', 'VAULT_ACTIVE_KEY'].some((name) => invalid.has(name))) return [];
+    return [
+      ...vaultKeyProblems({ ring: this.VAULT_KEY_RING, localKeys: this.VAULT_KEYS, pkcs11Keys: this.VAULT_PKCS11_KEYS, activeKey: this.VAULT_ACTIVE_KEY }),
+      ...(this.VAULT_KEY_RING === 'pkcs11' ? this.pkcs11DeviceProblems(invalid) : []),
+    ];
   }
 }

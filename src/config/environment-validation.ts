@@ -54,7 +54,7 @@ function describe(error: ValidationError): string[] {
 }
 
 /** Variables whose value must not be echoed, even when it is malformed. */
-const SECRET_VARIABLE = /(SECRET|KEY|PASSWORD|KEYS)$|^DATABASE_URL$/;
+const SECRET_VARIABLE = /(SECRET|KEY|PASSWORD|KEYS|PIN)$|^DATABASE_URL$/;
 
 function redactIfSecret(name: string, value: unknown): unknown {
   return SECRET_VARIABLE.test(name) ? '[redacted]' : value;

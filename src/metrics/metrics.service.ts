@@ -90,6 +90,48 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly keyRingOperations = new Counter({
+    name: 'broker_vault_key_ring_operations_total',
+    help: 'Calls to the vault key rings (wrap, unwrap, check_value), by ring (local, pkcs11) and outcome (success, integrity_error, unavailable, error)',
+    labelNames: ['ring', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly keyRingOperationSeconds = new Histogram({
+    name: 'broker_vault_key_ring_operation_seconds',
+    help: 'Time a key ring call took, by ring and operation',
+    labelNames: ['ring', 'operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly keyRingAvailable = new Gauge({
+    name: 'broker_vault_key_ring_available',
+    help: '1 while the key ring answers, 0 while it is unavailable (logins then fail with 503 vault_unavailable)',
+    labelNames: ['ring'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pkcs11Calls = new Counter({
+    name: 'broker_vault_pkcs11_calls_total',
+    help: 'PKCS#11 functions called on the device, by function (C_Decrypt, C_Login, ...)',
+    labelNames: ['function'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dataKeyCacheLookups = new Counter({
+    name: 'broker_vault_data_key_cache_lookups_total',
+    help: 'Data keys looked up in memory before asking the key ring, by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dataKeyCacheEntries = new Gauge({
+    name: 'broker_vault_data_key_cache_entries',
+    help: 'Unwrapped data keys held in memory (VAULT_DATA_KEY_CACHE_SECONDS)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'broker_' });
   }

@@ -327,6 +327,7 @@ export class CredentialsService implements OnModuleInit {
         );
       }
       await manager.delete(Credential, { id });
+      this.cipher.forget(contextOf(id));
       await this.announce(id, manager);
       await this.record(manager, actor, 'credential.deleted', credential, { clientId: credential.clientId, environment: credential.environment });
     });

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EnvelopeStores } from './envelope-stores';
-import { KEY_RING } from './key-ring';
-import type { KeyRing } from './key-ring';
+import { MasterKeys } from './master-keys';
 
 /**
  * Start-up refuses a key ring that cannot open what is stored, before anything is sealed with
@@ -15,38 +14,36 @@ export class KeyRingCheck implements OnModuleInit {
   private readonly logger = new Logger('Vault');
 
   constructor(
-    @Inject(KEY_RING) private readonly ring: KeyRing,
+    private readonly keys: MasterKeys,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stores: EnvelopeStores,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const ours = new Map<string, string>();
+    for (const version of this.keys.versions()) ours.set(version, await this.keys.checkValue(version));
     const stored = await this.storedCheckValues();
-    this.refuseChangedKeys(stored);
-    const held = new Set(this.ring.versions());
+    this.refuseChangedKeys(stored, ours);
     const missing: string[] = [];
     for (const store of this.stores.all()) {
       for (const [version, count] of Object.entries(await store.countByKeyVersion())) {
-        if (count > 0 && !held.has(version)) missing.push(`${version} (${count} in ${store.name})`);
+        if (count > 0 && !ours.has(version)) missing.push(`${version} (${count} in ${store.name})`);
       }
     }
     if (missing.length > 0) {
-      throw new Error(
-        `data keys are wrapped under master key versions that VAULT_KEYS does not hold: ${missing.join(', ')}. Add those keys back to VAULT_KEYS.`,
-      );
+      const rings = this.keys.report().rings.map((ring) => (ring.kind === 'local' ? 'VAULT_KEYS' : 'VAULT_PKCS11_KEYS'));
+      const holders = rings.length > 1 ? `neither ${rings.join(' nor ')} holds` : `${rings[0]} does not hold`;
+      throw new Error(`data keys are wrapped under master key versions that ${holders}: ${missing.join(', ')}. Add those keys back to ${rings.join(' or ')}.`);
     }
     // Only a ring that passed is remembered. A replica starting at the same moment with other
     // key material under a new version name may have recorded it first: read back what was
     // recorded, and refuse to start (before sealing anything) unless it is our key.
-    for (const version of this.ring.versions()) {
+    for (const [version, checkValue] of ours) {
       if (stored.has(version)) continue;
-      await this.dataSource.query('INSERT INTO vault_keys (version, check_value) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', [
-        version,
-        this.ring.checkValue(version),
-      ]);
+      await this.dataSource.query('INSERT INTO vault_keys (version, check_value) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', [version, checkValue]);
     }
-    this.refuseChangedKeys(await this.storedCheckValues());
-    this.logger.log({ versions: this.ring.versions(), active: this.ring.activeVersion }, 'vault key ring checked');
+    this.refuseChangedKeys(await this.storedCheckValues(), ours);
+    this.logger.log({ versions: this.keys.versions(), active: this.keys.activeVersion }, 'vault key ring checked');
   }
 
   private async storedCheckValues(): Promise<Map<string, string>> {
@@ -54,12 +51,12 @@ export class KeyRingCheck implements OnModuleInit {
     return new Map(rows.map((row) => [row.version, row.check_value]));
   }
 
-  private refuseChangedKeys(stored: Map<string, string>): void {
-    for (const version of this.ring.versions()) {
+  private refuseChangedKeys(stored: Map<string, string>, ours: Map<string, string>): void {
+    for (const [version, checkValue] of ours) {
       const known = stored.get(version);
-      if (known !== undefined && known !== this.ring.checkValue(version)) {
+      if (known !== undefined && known !== checkValue) {
         throw new Error(
-          `VAULT_KEYS version ${version} is not the key it was: its check value differs from the one recorded when ${version} was first used. ` +
+          `${this.keys.describe(version)} is not the key it was: its check value differs from the one recorded when ${version} was first used. ` +
             `Restore the original key for ${version}; a new key needs a new version name.`,
         );
       }

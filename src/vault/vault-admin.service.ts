@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../audit/actor';
@@ -7,14 +7,15 @@ import { Credential } from './credential.entity';
 import { contextOf } from './credentials.service';
 import { IntegrityError } from './envelope';
 import { EnvelopeStores } from './envelope-stores';
-import { KEY_RING } from './key-ring';
-import type { KeyRing } from './key-ring';
+import { KeyRingReport, MasterKeys } from './master-keys';
 import { VaultCipher } from './vault-cipher';
 import { VaultError, VaultErrorCode } from './vault.errors';
 
 export interface VaultStatus {
   activeVersion: string;
   ringVersions: string[];
+  /** The key rings (local, PKCS#11) with their versions and whether they answer. */
+  rings: KeyRingReport[];
   /** Data keys per master key version, per table. */
   dataKeys: Array<{ version: string; inRing: boolean; total: number; byStore: Record<string, number> }>;
   /** Versions in VAULT_KEYS that wrap nothing any more and are not active: safe to remove. */
@@ -41,7 +42,7 @@ export class VaultAdminService {
   private readonly logger = new Logger('Vault');
 
   constructor(
-    @Inject(KEY_RING) private readonly ring: KeyRing,
+    private readonly ring: MasterKeys,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stores: EnvelopeStores,
     private readonly cipher: VaultCipher,
@@ -64,6 +65,7 @@ export class VaultAdminService {
     return {
       activeVersion: this.ring.activeVersion,
       ringVersions,
+      rings: this.ring.report().rings,
       dataKeys,
       removableVersions: dataKeys.filter((k) => k.inRing && k.total === 0 && k.version !== this.ring.activeVersion).map((k) => k.version),
     };

@@ -6,6 +6,7 @@ export enum VaultErrorCode {
   CredentialInUse = 'credential_in_use',
   Integrity = 'credential_integrity_error',
   RewrapRefused = 'vault_rewrap_refused',
+  Unavailable = 'vault_unavailable',
 }
 
 const KIND: Record<VaultErrorCode, ErrorKind> = {
@@ -14,11 +15,22 @@ const KIND: Record<VaultErrorCode, ErrorKind> = {
   [VaultErrorCode.CredentialInUse]: 'conflict',
   [VaultErrorCode.Integrity]: 'internal',
   [VaultErrorCode.RewrapRefused]: 'conflict',
+  [VaultErrorCode.Unavailable]: 'unavailable',
 };
 
 export class VaultError extends DomainError {
-  constructor(code: VaultErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, KIND[code], message, details);
+  constructor(code: VaultErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {
+    super(code, KIND[code], message, details, retryAfterSeconds);
+  }
+
+  /** The key ring cannot answer now: nothing stored is wrong, and nothing was changed. */
+  static unavailable(reason: string, retryAfterSeconds: number): VaultError {
+    return new VaultError(
+      VaultErrorCode.Unavailable,
+      `The vault's key ring cannot open or wrap data keys right now (${reason})`,
+      { reason },
+      retryAfterSeconds,
+    );
   }
 
   static notFound(id: string): VaultError {
