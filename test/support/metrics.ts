@@ -9,7 +9,7 @@ export async function metric(client: HttpClient, name: string, labels: Record<st
     .sort();
   for (const line of response.text.split('\n')) {
     if (!line.startsWith(name)) continue;
-    const match = /^([a-z_:]+)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const present = (match[2] ?? '').split(',').filter(Boolean).sort();
     if (wanted.every((label) => present.includes(label))) return Number(match[3]);

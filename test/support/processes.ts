@@ -118,8 +118,8 @@ export class ServiceProcess {
 }
 
 /** BROKER_NODE_ARGS passes flags to the services' Node (for example `--cpu-prof` when profiling a benchmark). */
-function spawnNode(entry: string, env: Record<string, string>): ChildProcess {
-  const nodeArgs = (process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+function spawnNode(entry: string, env: Record<string, string>, extraNodeArgs: string[] = []): ChildProcess {
+  const nodeArgs = [...(process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...extraNodeArgs];
   return spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'src', entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -132,26 +132,32 @@ export interface BrokerOptions {
   env?: Record<string, string>;
   /** Wait for /health/ready (default true). */
   waitReady?: boolean;
+  /** Flags for the broker's Node (a heap snapshot signal, say). */
+  nodeArgs?: string[];
 }
 
 /** Starts the broker on a free port against the given database. */
 export async function startBroker(options: BrokerOptions): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawnNode('main.js', {
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: options.databaseUrl,
-    DATABASE_POOL_SIZE: '5',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-data-')),
-    BOOTSTRAP_ADMIN_CLIENT_ID: TEST_ADMIN.clientId,
-    BOOTSTRAP_ADMIN_CLIENT_SECRET: TEST_ADMIN.clientSecret,
-    AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
-    AUDIT_FINGERPRINT_KEY: TEST_FINGERPRINT_KEY,
-    VAULT_KEYS: TEST_VAULT_KEYS,
-    ...options.env,
-  });
+  const child = spawnNode(
+    'main.js',
+    {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_SIZE: '5',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-data-')),
+      BOOTSTRAP_ADMIN_CLIENT_ID: TEST_ADMIN.clientId,
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: TEST_ADMIN.clientSecret,
+      AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
+      AUDIT_FINGERPRINT_KEY: TEST_FINGERPRINT_KEY,
+      VAULT_KEYS: TEST_VAULT_KEYS,
+      ...options.env,
+    },
+    options.nodeArgs,
+  );
   const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);
   if (options.waitReady !== false) await broker.waitUntil('/health/ready');
   return broker;
