@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { activeKeyVersion } from '../config/vault-keys';
-import { MetricsService } from '../metrics/metrics.service';
+import type { MetricsService } from '../metrics/metrics.service';
 import { IntegrityError } from './envelope';
 import { KeyRing, KeyRingAvailability, KeyRingKind, KeyRingUnavailable } from './key-ring';
 
@@ -21,7 +21,7 @@ export class MasterKeys implements OnApplicationShutdown {
   constructor(
     private readonly rings: readonly KeyRing[],
     activeKey: string | undefined,
-    private readonly metrics: MetricsService,
+    private readonly metrics: Pick<MetricsService, 'keyRingOperations' | 'keyRingOperationSeconds'>,
   ) {
     for (const ring of rings) {
       for (const version of ring.versions()) {
