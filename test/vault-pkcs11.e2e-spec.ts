@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { makeCredential } from './support/credentials';
 import { HttpClient } from './support/http';
 import { metric } from './support/metrics';
 import { ServiceProcess, startBroker } from './support/processes';
 import { eventually } from './support/simulator';
-import { SoftHsmToken } from './support/softhsm';
+import { CREATE_KEY_COMMAND, SoftHsmToken } from './support/softhsm';
 import { extraBroker, startWorld, taxpayerTenant, World } from './support/world';
+
+const run = promisify(execFile);
 
 describe('master keys in a PKCS#11 token (SoftHSM2)', () => {
   let token: SoftHsmToken;
@@ -69,6 +73,29 @@ describe('master keys in a PKCS#11 token (SoftHSM2)', () => {
 
   it('keeps the master key in the token: its value cannot be read, nor wrapped out', () => {
     expect(token.tryToTakeOut('kek-h1')).toEqual({ readValue: 'CKR_ATTRIBUTE_SENSITIVE', wrapOut: 'CKR_KEY_UNEXTRACTABLE' });
+  });
+
+  it('creates key versions with npm run vault:create-key, and explains its usage', async () => {
+    const command = (args: string[]) =>
+      run(process.execPath, [CREATE_KEY_COMMAND, ...args], { env: { ...token.softhsmEnv(), ...env } }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+    const help = await command(['--help']);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npm run vault:create-key -- --label <key label>/) });
+    const unknown = await command(['--lable', 'x']);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--lable'[\s\S]*Usage:/) });
+    expect(await command([])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--label is required/) });
+    expect(await command(['--label', 'has space'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/is not a key label/) });
+    expect(await command(['--label', 'kek-h1'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/already holds a key labelled kek-h1/) });
+    const created = await command(['--label', 'kek-h9']);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).created).toMatchObject({
+      label: 'kek-h9',
+      token: token.label,
+      attributes: { sensitive: true, extractable: false, alwaysSensitive: true, neverExtractable: true, encrypt: true, decrypt: true, sign: true },
+    });
+    expect(token.tryToTakeOut('kek-h9')).toEqual({ readValue: 'CKR_ATTRIBUTE_SENSITIVE', wrapOut: 'CKR_KEY_UNEXTRACTABLE' });
   });
 
   it('refuses to start on an extractable, a non-sensitive or a missing key, or a wrong PIN, saying why', async () => {
