@@ -65,6 +65,10 @@ export class AppConfig {
     readonly timeoutMs: number;
     readonly loginWaitMaxMs: number;
     readonly onDemandReserve: number;
+    /** The default `loginRatePerMinute` of a new credential, by environment. */
+    readonly defaultLoginRatePerMinute: { readonly sandbox: number; readonly production: number };
+    /** After MyInvois failed or refused the request itself: how the next attempts wait. */
+    readonly loginBackoff: { readonly backoffBaseMs: number; readonly backoffMaxMs: number };
   };
 
   readonly tokens: {
@@ -143,6 +147,9 @@ export class AppConfig {
       timeoutMs: env.MYINVOIS_TIMEOUT_MS,
       loginWaitMaxMs: env.LOGIN_WAIT_MAX_MS,
       onDemandReserve: env.LOGIN_BUDGET_ON_DEMAND_RESERVE,
+      // Production's limit is published (12 a minute per client ID); the sandbox's is lower and unpublished.
+      defaultLoginRatePerMinute: { sandbox: env.MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE, production: 12 },
+      loginBackoff: { backoffBaseMs: env.LOGIN_BACKOFF_BASE_MS, backoffMaxMs: env.LOGIN_BACKOFF_MAX_MS },
     };
     this.tokens = {
       minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS,

@@ -27,4 +27,14 @@ export class MyInvoisError extends DomainError {
       retryAfterSeconds,
     );
   }
+
+  /** MyInvois has been failing this client ID: no login before Retry-After (then one goes out to see whether it is back). */
+  static backingOff(retryAfterSeconds: number): MyInvoisError {
+    return new MyInvoisError(
+      MyInvoisErrorCode.Unavailable,
+      'MyInvois has been failing this client ID; the next login attempt is after Retry-After',
+      { reason: 'backing_off' },
+      retryAfterSeconds,
+    );
+  }
 }

@@ -6,13 +6,18 @@ import { CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decora
 import { UuidParam } from '../common/validators';
 import { InvalidateTokenDto, InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto, VerifyCredentialDto } from './dto/token.dto';
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
+import { CredentialBudgetDto } from '../vault/dto/credential-budget.dto';
+import { CredentialBudgets } from './credential-budgets';
 import { TokensService } from './tokens.service';
 
 @ApiTags('tokens')
 @ApiBearerAuth()
 @Controller()
 export class TokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly budgets: CredentialBudgets,
+  ) {}
 
   @Get('v1/tokens')
   @Roles('admin')
@@ -41,6 +46,17 @@ export class TokensController {
   @ApiOkResponse({ type: InvalidationDto })
   invalidate(@UuidParam() id: string, @Body() body: InvalidateTokenDto, @CurrentActor() actor: Actor): Promise<InvalidationDto> {
     return this.tokens.invalidate(actor, id, body);
+  }
+
+  @Get('v1/credentials/:id/budget')
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      "The credential's login budget: limit, logins in the current window, next free slot, a 429 pause, the back-off, renewals under way, tokens in use and at risk",
+  })
+  @ApiOkResponse({ type: CredentialBudgetDto })
+  budget(@UuidParam() id: string): Promise<CredentialBudgetDto> {
+    return this.budgets.forCredential(id);
   }
 
   @Post('v1/credentials/:id/verify')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CredentialHealth } from './credential-health.service';
 import { CredentialsController } from './credentials.controller';
 import { contextOf, CredentialsService } from './credentials.service';
 import { envelopeTableProvider, EnvelopeStores } from './envelope-stores';
@@ -17,8 +18,9 @@ import { VaultController } from './vault.controller';
     envelopeTableProvider('CREDENTIAL_ENVELOPES', { table: 'credentials', idColumn: 'id', idType: 'uuid', context: contextOf }),
     KeyRingCheck,
     CredentialsService,
+    CredentialHealth,
     VaultAdminService,
   ],
-  exports: [VaultCipher, EnvelopeStores, CredentialsService, VaultAdminService],
+  exports: [VaultCipher, EnvelopeStores, CredentialsService, CredentialHealth, VaultAdminService],
 })
 export class VaultModule {}

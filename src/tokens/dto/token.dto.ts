@@ -64,6 +64,33 @@ export class VerifyCredentialDto {
   tenantId?: string;
 }
 
+/** What the token MyInvois issued says about itself, read without trusting it (MyInvois publishes no signing key). */
+export class TokenClaimsDto {
+  @ApiProperty({ nullable: true, type: String, description: 'TaxpayerTIN (2025 tokens) or TaxTin (2024 tokens)' })
+  taxpayerTin!: string | null;
+
+  @ApiProperty({ nullable: true, type: Boolean, description: 'IsIntermediary ("1" or "0")' })
+  isIntermediary!: boolean | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'IntermedTIN: the intermediary acting for the taxpayer' })
+  intermediaryTin!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'IntermedROB (2025 tokens): the intermediary’s business registration number' })
+  intermediaryRob!: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  clientId!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'iss' })
+  issuer!: string | null;
+
+  @ApiProperty({ type: [String], description: 'aud (a string in 2025 tokens, an array in 2024 ones)' })
+  audience!: string[];
+
+  @ApiProperty({ type: [String] })
+  scopes!: string[];
+}
+
 export class CredentialVerificationDto {
   @ApiProperty({ enum: ['valid', 'invalid'] })
   status!: string;
@@ -88,4 +115,10 @@ export class CredentialVerificationDto {
 
   @ApiPropertyOptional({ nullable: true, type: String })
   upstreamDescription?: string | null;
+
+  @ApiPropertyOptional({ type: TokenClaimsDto })
+  claims?: TokenClaimsDto;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: "MyInvois's correlationId response header of the answer" })
+  upstreamCorrelationId?: string | null;
 }

@@ -44,7 +44,12 @@ export class CreateCredentialDto {
   @IsOptional()
   secretExpiresAt?: Date;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 12, description: "MyInvois's login limit for this client ID" })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    description:
+      "MyInvois's login limit for this client ID a minute; default 12 in production, MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE (6) in the sandbox, whose limits are lower and unpublished",
+  })
   @Max(1000)
   @Min(1)
   @IsInt()

@@ -1,6 +1,32 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENVIRONMENTS } from '../../tenants/tenant.entity';
 import { CREDENTIAL_KINDS, CREDENTIAL_STATUSES } from '../credential.entity';
+import { CredentialBudgetDto } from './credential-budget.dto';
+
+export const UPSTREAM_CLASSIFICATIONS = ['refused', 'request_error', 'rate_limited', 'transient'] as const;
+
+/** The last error MyInvois answered for a credential. */
+export class UpstreamErrorDto {
+  @ApiProperty({ enum: UPSTREAM_CLASSIFICATIONS, description: 'Its row in the classification table' })
+  classification!: string;
+
+  @ApiProperty({
+    description: "MyInvois's OAuth error, or what kind of failure it was (timeout, connection, gateway, server_error, bad_response, rate_limited)",
+  })
+  code!: string;
+
+  @ApiProperty()
+  description!: string;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'HTTP status; null for a timeout or a connection failure' })
+  status!: number | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "MyInvois's correlationId response header: quote it to LHDN support" })
+  correlationId!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+}
 
 /** A credential as the API shows it: everything but its secrets. */
 export class CredentialDto {
@@ -40,6 +66,21 @@ export class CredentialDto {
   @ApiProperty({ nullable: true, type: String })
   lastErrorDescription!: string | null;
 
+  @ApiProperty({
+    nullable: true,
+    type: UpstreamErrorDto,
+    description: 'The last error MyInvois answered, of any kind, with when; kept after MyInvois answers again, cleared when the secrets are replaced',
+  })
+  lastError!: UpstreamErrorDto | null;
+
+  @ApiProperty({
+    description: 'MyInvois has been failing this client ID (outage, maintenance page, refused request) since degradedSince; cleared by the next token',
+  })
+  degraded!: boolean;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  degradedSince!: string | null;
+
   @ApiProperty({ description: 'Master key version wrapping this credential’s data key' })
   keyVersion!: string;
 
@@ -48,6 +89,9 @@ export class CredentialDto {
 
   @ApiProperty()
   updatedAt!: string;
+
+  @ApiPropertyOptional({ type: CredentialBudgetDto, description: 'The login budget (in GET /v1/credentials and GET /v1/credentials/{id})' })
+  budget?: CredentialBudgetDto;
 }
 
 export class CredentialPageDto {
