@@ -85,7 +85,7 @@ describe('tokens for internal services', () => {
     const tokens = await Promise.all([...byTin.tenants, ...byTinBrn.tenants].map((t) => requestToken(admin, t.id)));
     expect(tokens.every((t) => t.status === 200)).toBe(true);
     expect(new Set(tokens.map((t) => t.body.access_token)).size).toBe(3);
-    expect(claimsOf(tokens[0].body.access_token)).toMatchObject({ TaxpayerTIN: byTin.tenants[0].tin, IsIntermediary: 'True' });
+    expect(claimsOf(tokens[0].body.access_token)).toMatchObject({ TaxpayerTIN: byTin.tenants[0].tin, IsIntermediary: '1' });
     expect(claimsOf(tokens[2].body.access_token)).toMatchObject({ TaxpayerTIN: byTinBrn.tenants[0].tin });
     const sent = (await world.simulator.get(`/_sim/clients/${byTinBrn.client.clientId}/logins`)).body;
     expect(sent.map((l: { onBehalfOf: string }) => l.onBehalfOf)).toEqual([`${byTinBrn.tenants[0].tin}:${byTinBrn.tenants[0].brn}`]);
@@ -602,7 +602,8 @@ describe('tokens for internal services', () => {
 
   it('logs in for one client ID while twenty logins of other client IDs hang at MyInvois', async () => {
     const { broker, admin: replica } = await extraBroker(world, { MYINVOIS_TIMEOUT_MS: '6000', REFRESH_ENABLED: 'false' });
-    const hanging = await Promise.all([intermediaryTenants(world, 10), intermediaryTenants(world, 10)]);
+    const roomy = { credential: { loginRatePerMinute: 12 } };
+    const hanging = await Promise.all([intermediaryTenants(world, 10, roomy), intermediaryTenants(world, 10, roomy)]);
     const healthy = await taxpayerTenant(world);
     try {
       for (const { client } of hanging) await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
@@ -660,7 +661,7 @@ describe('single flight and the login budget across replicas', () => {
   });
 
   it('never lets two replicas spend more than the budget: a burst for 50 taxpayers of one intermediary gets no 429', async () => {
-    const setup = await intermediaryTenants(world, 50, { client: { rateLimitPerMinute: 12 } });
+    const setup = await intermediaryTenants(world, 50, { client: { rateLimitPerMinute: 12 }, credential: { loginRatePerMinute: 12 } });
     const responses = await Promise.all(setup.tenants.map((t, i) => world.admins[i % 2].post(`/v1/tenants/${t.id}/token`, {})));
     const served = responses.filter((r) => r.status === 200).length;
     const deferred = responses.filter((r) => r.status === 503);

@@ -46,13 +46,13 @@ export class TokenGateway {
     if (fault) {
       this.traffic.record(clientId, 'faultsServed');
       const answer = await this.serve(fault, exchange);
-      if (answer !== 'continue') return answer;
+      if (answer !== 'continue') return answer && this.failed(clientId, answer);
       // The caller gave up while the latency fault held the request: nothing to answer.
       if (exchange.closed) return undefined;
     }
 
     const decision = this.traffic.admit(clientId);
-    if (decision && !decision.allowed) return this.rateLimited(clientId!, decision);
+    if (decision && !decision.allowed) return this.failed(clientId, this.rateLimited(clientId!, decision));
     const limitHeaders = decision ? rateLimitHeaders(decision) : {};
 
     try {
@@ -73,7 +73,13 @@ export class TokenGateway {
   /** Every error answer carries a `correlationId`, as MyInvois's do; the simulator remembers which it gave whom. */
   private failed(clientId: string | undefined, answer: TokenAnswer): TokenAnswer {
     const correlationId = newCorrelationId();
-    this.traffic.recordFailedAnswer(clientId, { at: new Date().toISOString(), status: answer.status, correlationId });
+    const retryAfter = answer.headers['retry-after'];
+    this.traffic.recordFailedAnswer(clientId, {
+      at: new Date().toISOString(),
+      status: answer.status,
+      correlationId,
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: Number(retryAfter) }),
+    });
     return { ...answer, headers: { ...answer.headers, correlationid: correlationId } };
   }
 

@@ -20,4 +20,6 @@ export interface FailedAnswer {
   status: number;
   /** The `correlationId` header it carried. */
   correlationId: string;
+  /** Its `Retry-After` header (seconds), when it had one. */
+  retryAfterSeconds?: number;
 }
