@@ -396,6 +396,8 @@ export class TokenStore {
         lastUsedAt: iso(row.last_used_at),
         failures: Number(row.failures),
         lastErrorCode: (row.last_error_code as string | null) ?? null,
+        lastErrorClassification: (row.last_error_classification as string | null) ?? null,
+        lastErrorCorrelationId: (row.last_error_correlation_id as string | null) ?? null,
         // The refresher's next try; requests may try sooner (next_attempt_at alone).
         nextAttemptAt: iso(latest(row.next_attempt_at, row.refresh_next_attempt_at)),
         leaseOwner: row.lease_until && (row.lease_until as Date).getTime() > Date.now() ? (row.lease_owner as string) : null,

@@ -60,6 +60,12 @@ export class TokenStateDto {
   @ApiProperty({ nullable: true, type: String })
   lastErrorCode!: string | null;
 
+  @ApiProperty({ nullable: true, type: String, description: 'How the last failure was classified (transient, request_error, not_authorised, rate_limited)' })
+  lastErrorClassification!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "MyInvois's correlationId of the last failure" })
+  lastErrorCorrelationId!: string | null;
+
   @ApiProperty({ nullable: true, type: String })
   nextAttemptAt!: string | null;
 
