@@ -38,7 +38,7 @@ const MAX_SECRET_REOPENS = 3;
 /** When the secrets keep changing under a login, or it was abandoned: ask again soon. */
 const RETRY_SOON_SECONDS = 2;
 /** After a taxpayer has not authorised the intermediary: its key tries again at most this often (its client ID's budget is shared by every taxpayer). */
-export const NOT_AUTHORISED_RETRY_SECONDS = 300;
+const NOT_AUTHORISED_RETRY_SECONDS = 300;
 
 /**
  * One login to MyInvois for a token key: takes a slot of the client ID's budget per attempt,
