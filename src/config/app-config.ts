@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppEnvironment } from './app-environment';
 import { validateEnvironment } from './environment-validation';
+import { isIssuerUrl } from './issuer-url';
 import type { TrustProxy } from './trust-proxy';
 
 /** The broker's configuration: read once from the environment, validated, then injected. */
@@ -29,6 +30,8 @@ export class AppConfig {
 
   readonly auth: {
     readonly issuer: string;
+    /** AUTH_ISSUER when it is a URL: the issuer of the discovery metadata, whatever host a request names. */
+    readonly issuerUrl?: string;
     readonly audience: string;
     readonly tokenTtlSeconds: number;
     readonly signingKey?: string;
@@ -105,6 +108,7 @@ export class AppConfig {
     };
     this.auth = {
       issuer: env.AUTH_ISSUER,
+      issuerUrl: isIssuerUrl(env.AUTH_ISSUER) ? env.AUTH_ISSUER : undefined,
       audience: env.AUTH_AUDIENCE,
       tokenTtlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
       signingKey: env.AUTH_SIGNING_KEY,

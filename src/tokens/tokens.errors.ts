@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum TokenErrorCode {
   TenantSuspended = 'tenant_suspended',
@@ -11,7 +12,7 @@ export enum TokenErrorCode {
   Busy = 'token_acquisition_busy',
 }
 
-const KIND: Record<TokenErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<TokenErrorCode>({
   [TokenErrorCode.TenantSuspended]: 'conflict',
   [TokenErrorCode.NoCredential]: 'conflict',
   [TokenErrorCode.CredentialInvalid]: 'conflict',
@@ -20,7 +21,7 @@ const KIND: Record<TokenErrorCode, ErrorKind> = {
   [TokenErrorCode.Unavailable]: 'unavailable',
   [TokenErrorCode.UpstreamRefusedRequest]: 'unavailable',
   [TokenErrorCode.Busy]: 'unavailable',
-};
+});
 
 export class TokenError extends DomainError {
   constructor(code: TokenErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {

@@ -5,7 +5,13 @@ import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from '
 export const SCOPES = ['InvoicingAPI', ''] as const;
 
 export class TenantTokenRequestDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 3540, description: 'Least lifetime left on the token handed out (default TOKEN_MIN_TTL_SECONDS, 60)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 3540,
+    example: 300,
+    description: 'Least lifetime left on the token handed out (default TOKEN_MIN_TTL_SECONDS, 60)',
+  })
   @Max(3540)
   @Min(0)
   @IsInt()
@@ -26,10 +32,10 @@ export class IssuedTokenDto {
   @ApiProperty({ enum: ['Bearer'] })
   token_type!: 'Bearer';
 
-  @ApiProperty({ description: 'Seconds of life left' })
+  @ApiProperty({ type: 'integer', description: 'Seconds of life left' })
   expires_in!: number;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   expires_at!: string;
 
   @ApiProperty({ example: 'InvoicingAPI' })
@@ -37,7 +43,10 @@ export class IssuedTokenDto {
 }
 
 export class InvalidateTokenDto {
-  @ApiPropertyOptional({ description: 'The token MyInvois refused; when given, only that token is dropped (not a newer one)' })
+  @ApiPropertyOptional({
+    example: 'eyJhbGciOiJSUzI1NiIs...',
+    description: 'The token MyInvois refused; when given, only that token is dropped (not a newer one)',
+  })
   @MaxLength(8192)
   @IsString()
   @IsOptional()
@@ -68,7 +77,7 @@ export class CredentialVerificationDto {
   @ApiProperty({ enum: ['valid', 'invalid'] })
   status!: string;
 
-  @ApiPropertyOptional({ description: 'Which secret logged in (1 or 2)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 2, description: 'Which secret logged in (1 or 2)' })
   secretUsed?: number;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: "The token's taxpayer TIN claim (unverified)" })
@@ -80,7 +89,7 @@ export class CredentialVerificationDto {
   @ApiPropertyOptional({ nullable: true, type: Boolean })
   tinMatches?: boolean | null;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', description: 'Lifetime of the token the verification got' })
   expiresInSeconds?: number;
 
   @ApiPropertyOptional({ nullable: true, type: String })
