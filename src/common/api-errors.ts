@@ -80,6 +80,7 @@ export function forEachRoute(controller: new () => unknown, visit: (handler: Han
 
 function errorResponse(status: number, codes: string[]): object {
   const schema = {
+    type: 'object',
     allOf: [{ $ref: getSchemaPath(ErrorResponseDto) }],
     properties: { statusCode: { const: status }, code: { type: 'string', enum: codes } },
     // Nothing the Error schema does not name: a new detail field has to be documented there.

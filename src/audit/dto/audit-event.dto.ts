@@ -6,7 +6,7 @@ export class AuditActorDto {
   @ApiProperty({ enum: ACTOR_TYPES })
   type!: string;
 
-  @ApiProperty({ nullable: true, type: String, description: 'Principal id, for principals' })
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'Principal id, for principals' })
   id!: string | null;
 
   @ApiProperty({ description: 'Principal name, or the job of the broker that acted' })

@@ -18,7 +18,8 @@ export class TenantTokenRequestDto {
   @IsOptional()
   minTtlSeconds?: number;
 
-  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  // The default is said in words: generators make a field with `default` required in request bodies.
+  @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the MyInvois token; default InvoicingAPI, empty for none' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
   @IsOptional()
   scope?: (typeof SCOPES)[number];
@@ -52,7 +53,7 @@ export class InvalidateTokenDto {
   @IsOptional()
   accessToken?: string;
 
-  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the token to drop; default InvoicingAPI' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
   @IsOptional()
   scope?: (typeof SCOPES)[number];
@@ -67,7 +68,11 @@ export class InvalidationDto {
 }
 
 export class VerifyCredentialDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Required for an intermediary credential: the tenant to log in on behalf of' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: '0d5b7e52-8a3c-4f4e-9a57-6f2d1c9e8b70',
+    description: 'Required for an intermediary credential: the tenant to log in on behalf of',
+  })
   @IsUUID('all', { message: 'tenantId must be a UUID' })
   @IsOptional()
   tenantId?: string;
