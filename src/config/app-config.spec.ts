@@ -99,4 +99,15 @@ describe('configuration', () => {
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
   });
+
+  it('takes AUTH_ISSUER as the discovery issuer when it is a URL, and refuses one that cannot be served', () => {
+    expect(loadAppConfig({}).auth).toMatchObject({ issuer: 'myinvois-broker', issuerUrl: undefined });
+    expect(loadAppConfig({ AUTH_ISSUER: 'https://broker.example.com' }).auth).toMatchObject({
+      issuer: 'https://broker.example.com',
+      issuerUrl: 'https://broker.example.com',
+    });
+    expect(problemsOf({ AUTH_ISSUER: 'https://broker.example.com/broker/' })).toEqual([
+      expect.stringMatching(/^AUTH_ISSUER is "https:\/\/broker.example.com\/broker\/": AUTH_ISSUER must be the origin callers reach the broker at/),
+    ]);
+  });
 });
