@@ -3,12 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { Logger as NestLogger } from '@nestjs/common';
 import { AppModule } from './app.module';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './auth/decorators';
 import { TOKEN_PATH } from './auth/authorization-server-metadata';
 import { ErrorResponseDto } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { enforceRequestBodies } from './common/request-bodies';
+import { serveConsole } from './console/console-assets';
 import { requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -50,6 +52,9 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
     // stopping process open until SHUTDOWN_GRACE_MS.
     if (shutdown.shuttingDown) void reply.header('connection', 'close');
   });
+  if (config.http.consoleEnabled && !serveConsole(fastify)) {
+    new NestLogger('Console').warn('the operator console is not built (npm run build builds it), so /console is not served');
+  }
   setUpOpenApi(app);
   return app;
 }

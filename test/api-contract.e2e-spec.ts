@@ -94,6 +94,9 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
       { name: 'as a service', path: '/v1/tenants', as: 'service', expect: 200 },
       { name: 'a malformed TIN', path: '/v1/tenants?tin=C123', expect: 400 },
       { name: 'a malformed cursor', path: '/v1/tenants?cursor=x', expect: 400 },
+      { name: 'by part of the name', path: '/v1/tenants?name=sdn', expect: 200 },
+      { name: 'by credential', path: `/v1/tenants?credentialId=${credential}`, expect: 200 },
+      { name: 'a malformed credential id', path: '/v1/tenants?credentialId=x', expect: 400 },
     ],
     'POST /v1/tenants': [
       { name: 'a taxpayer', path: '/v1/tenants', body: makeTenant(), expect: 201 },
@@ -119,6 +122,8 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
     'GET /v1/credentials': [
       { name: 'a page', path: '/v1/credentials?kind=taxpayer', expect: 200 },
       { name: 'an unknown status', path: '/v1/credentials?status=great', expect: 400 },
+      { name: 'expiring soon', path: '/v1/credentials?expiresSoon=true', expect: 200 },
+      { name: 'expiresSoon not a boolean', path: '/v1/credentials?expiresSoon=maybe', expect: 400 },
     ],
     'GET /v1/credentials/{id}': [
       { name: 'one', path: `/v1/credentials/${credential}`, expect: 200 },
@@ -170,6 +175,7 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
       { name: 'from after to', path: '/v1/audit-events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', expect: 400 },
       { name: 'a week date', path: '/v1/audit-events?from=2026-W01-1', expect: 400 },
     ],
+    'GET /v1/audit-events/status': [{ name: 'this replica', path: '/v1/audit-events/status', expect: 200 }],
     'GET /v1/audit-events/verify': [
       { name: 'the chain', path: '/v1/audit-events/verify', expect: 200 },
       { name: 'a malformed from', path: '/v1/audit-events/verify?from=yesterday', expect: 400 },

@@ -1,4 +1,5 @@
 import { adminClient } from './support/auth';
+import { makeCredential } from './support/credentials';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant, uniqueBrn, uniqueTin } from './support/factories';
 import { HttpClient } from './support/http';
@@ -192,6 +193,36 @@ describe('tenants API', () => {
       expect(suspended.body.items).toHaveLength(1);
       const active = await api.get(`/v1/tenants?status=active&tin=${input.tin}`);
       expect(active.body.items).toHaveLength(0);
+    });
+
+    it('finds tenants by any part of the name in any case, taking % and _ literally', async () => {
+      const marker = `Zeta${Date.now().toString(36)}`;
+      const contoh = (await api.post('/v1/tenants', makeTenant({ name: `Syarikat ${marker} Sdn Bhd` }))).body;
+      const percent = (await api.post('/v1/tenants', makeTenant({ name: `${marker} 100% Halal_Foods` }))).body;
+      const ids = async (name: string) => (await api.get(`/v1/tenants?name=${encodeURIComponent(name)}`)).body.items.map((t: { id: string }) => t.id);
+      expect(await ids(marker.toUpperCase())).toEqual([contoh.id, percent.id]);
+      expect(await ids(` ${marker.toLowerCase()} sdn `)).toEqual([contoh.id]);
+      expect(await ids(`${marker} 100%`)).toEqual([percent.id]);
+      expect(await ids(`${marker}%Sdn`)).toEqual([]);
+      expect(await ids(`${marker} 100% Halal_`)).toEqual([percent.id]);
+      expect(await ids(`${marker}_`)).toEqual([]);
+      const empty = await api.get('/v1/tenants?name=%20');
+      expect(empty.status).toBe(400);
+      expect(empty.body.errors).toEqual([{ field: 'name', message: 'name must not be empty' }]);
+      expect((await api.get(`/v1/tenants?name=${'x'.repeat(201)}`)).body.errors[0].field).toBe('name');
+    });
+
+    it('lists the tenants that log in with a credential', async () => {
+      const credential = (await api.post('/v1/credentials', makeCredential({ kind: 'intermediary' }))).body;
+      const first = (await api.post('/v1/tenants', makeTenant())).body;
+      const second = (await api.post('/v1/tenants', makeTenant())).body;
+      await api.post('/v1/tenants', makeTenant());
+      for (const tenant of [first, second]) expect((await api.patch(`/v1/tenants/${tenant.id}`, { credentialId: credential.id })).status).toBe(200);
+      const using = await api.get(`/v1/tenants?credentialId=${credential.id.toUpperCase()}`);
+      expect(using.body.items.map((t: { id: string }) => t.id)).toEqual([first.id, second.id]);
+      const bad = await api.get('/v1/tenants?credentialId=nope');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0]).toEqual({ field: 'credentialId', message: 'credentialId must be a UUID' });
     });
 
     it('uses a default page size of 50', async () => {

@@ -3,13 +3,16 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
 import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';
+import { AppConfig } from '../config/app-config';
 import type { Actor } from './actor';
+import { AuditAvailability } from './audit-availability';
 import { AuditErrorCode } from './audit.errors';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetention } from './audit-retention';
 import { AuditVerifier } from './audit-verifier';
 import { AuditEventPageDto, ChainVerificationDto, PurgeResultDto } from './dto/audit-event.dto';
 import { ListAuditEventsQuery, VerifyAuditQuery } from './dto/audit-queries';
+import { AuditStatusDto } from './dto/audit-status.dto';
 import { PurgeAuditDto } from './dto/purge-audit.dto';
 
 @ApiTags('audit')
@@ -21,6 +24,8 @@ export class AuditController {
     private readonly query: AuditQueryService,
     private readonly verifier: AuditVerifier,
     private readonly retention: AuditRetention,
+    private readonly availability: AuditAvailability,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -34,6 +39,19 @@ export class AuditController {
   @ApiErrors(AuditErrorCode.InvalidRange)
   list(@QueryParams() query: ListAuditEventsQuery): Promise<AuditEventPageDto> {
     return this.query.list(query);
+  }
+
+  @Get('status')
+  @ApiOperation({
+    summary: 'Whether the audit log can be written',
+    description:
+      'Admin only. As the replica that answers sees it: whether its last audit write succeeded, since when, the last failure, ' +
+      'and whether requests fail closed (`AUDIT_FAIL_CLOSED`) while it cannot write. Behind a load balancer each answer is one replica.',
+  })
+  @ApiOkResponse({ type: AuditStatusDto, description: "The answering replica's view of audit availability" })
+  status(): AuditStatusDto {
+    const { available, since, lastFailureAt } = this.availability.snapshot();
+    return { available, since: since.toISOString(), lastFailureAt: lastFailureAt?.toISOString() ?? null, failClosed: this.config.audit.failClosed };
   }
 
   @Get('verify')

@@ -18,6 +18,7 @@ export class AppConfig {
     readonly bodyLimitBytes: number;
     readonly trustProxy: TrustProxy;
     readonly shutdownGraceMs: number;
+    readonly consoleEnabled: boolean;
   };
 
   readonly database: {
@@ -99,6 +100,7 @@ export class AppConfig {
       bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
       trustProxy: env.TRUST_PROXY,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      consoleEnabled: env.CONSOLE_ENABLED,
     };
     this.database = {
       url: env.DATABASE_URL,

@@ -49,6 +49,11 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /** Serve the operator console at /console (static files; every call it makes is an admin API call). */
+  @IsBoolean()
+  @ToBoolean()
+  CONSOLE_ENABLED = true;
+
   @IsPostgresUrl()
   @IsOptional()
   DATABASE_URL?: string;
