@@ -359,6 +359,8 @@ describe('audit log under load, across replicas, through failures and a purge', 
       expect(mutation.body.code).toBe('audit_unavailable');
       expect(await metric(admin, 'broker_audit_available')).toBe(0);
       expect(await metric(admin, 'broker_audit_write_failures_total')).toBe(1);
+      const down = await admin.get('/v1/audit-events/status');
+      expect(down.body).toEqual({ available: false, since: expect.any(String), lastFailureAt: down.body.since, failClosed: true });
       const login = await adminLogin(broker);
       expect(login.status).toBe(503);
       expect(((await login.json()) as { error: string }).error).toBe('server_error');
@@ -366,6 +368,9 @@ describe('audit log under load, across replicas, through failures and a purge', 
       await broker.waitForLog(/could not write audit events/);
       expect((await admin.post('/v1/tenants', makeTenant())).status).toBe(201);
       expect(await metric(admin, 'broker_audit_available')).toBe(1);
+      const up = await admin.get('/v1/audit-events/status');
+      expect(up.body).toMatchObject({ available: true, failClosed: true, lastFailureAt: expect.any(String) });
+      expect(Date.parse(up.body.since)).toBeGreaterThan(Date.parse(down.body.since));
       await brokerToken(broker, TEST_ADMIN.clientId, TEST_ADMIN.clientSecret);
     } finally {
       await chain.release();

@@ -1,4 +1,5 @@
 import { adminClient } from './support/auth';
+import { makeCredential } from './support/credentials';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { makeTenant, uniqueBrn, uniqueTin } from './support/factories';
 import { HttpClient } from './support/http';
@@ -109,6 +110,29 @@ describe('tenants API', () => {
       expect(response.body).toMatchObject({ statusCode: status, code, message: expect.any(String) });
     });
 
+    it.each([
+      ['a form', 'name=X&tin=C5555555550&environment=sandbox', 'application/x-www-form-urlencoded'],
+      ['multipart', '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nX\r\n--b--\r\n', 'multipart/form-data; boundary=b'],
+      ['XML', '<tenant><name>X</name></tenant>', 'application/xml'],
+      ['text', '{"name":"X","tin":"C5555555550","environment":"sandbox"}', 'text/plain; charset=utf-8'],
+    ])('refuses %s body with 415 naming the content type it reads, and creates nothing', async (_case, raw, contentType) => {
+      const response = await api.post('/v1/tenants', undefined, { raw, contentType });
+      expect(response.status).toBe(415);
+      expect(response.body).toEqual({
+        statusCode: 415,
+        code: 'unsupported_media_type',
+        message: expect.stringMatching(/send application\/json$/),
+        acceptedContentTypes: ['application/json'],
+        requestId: expect.any(String),
+      });
+      expect((await api.get('/v1/tenants?tin=C5555555550')).body.items).toEqual([]);
+    });
+
+    it('reads JSON whatever the case and parameters of its Content-Type', async () => {
+      const response = await api.post('/v1/tenants', undefined, { raw: JSON.stringify(makeTenant()), contentType: 'Application/JSON; charset=utf-8' });
+      expect(response.status).toBe(201);
+    });
+
     it('answers a missing body with 400 naming the body', async () => {
       const response = await api.post('/v1/tenants');
       expect(response.status).toBe(400);
@@ -169,6 +193,36 @@ describe('tenants API', () => {
       expect(suspended.body.items).toHaveLength(1);
       const active = await api.get(`/v1/tenants?status=active&tin=${input.tin}`);
       expect(active.body.items).toHaveLength(0);
+    });
+
+    it('finds tenants by any part of the name in any case, taking % and _ literally', async () => {
+      const marker = `Zeta${Date.now().toString(36)}`;
+      const contoh = (await api.post('/v1/tenants', makeTenant({ name: `Syarikat ${marker} Sdn Bhd` }))).body;
+      const percent = (await api.post('/v1/tenants', makeTenant({ name: `${marker} 100% Halal_Foods` }))).body;
+      const ids = async (name: string) => (await api.get(`/v1/tenants?name=${encodeURIComponent(name)}`)).body.items.map((t: { id: string }) => t.id);
+      expect(await ids(marker.toUpperCase())).toEqual([contoh.id, percent.id]);
+      expect(await ids(` ${marker.toLowerCase()} sdn `)).toEqual([contoh.id]);
+      expect(await ids(`${marker} 100%`)).toEqual([percent.id]);
+      expect(await ids(`${marker}%Sdn`)).toEqual([]);
+      expect(await ids(`${marker} 100% Halal_`)).toEqual([percent.id]);
+      expect(await ids(`${marker}_`)).toEqual([]);
+      const empty = await api.get('/v1/tenants?name=%20');
+      expect(empty.status).toBe(400);
+      expect(empty.body.errors).toEqual([{ field: 'name', message: 'name must not be empty' }]);
+      expect((await api.get(`/v1/tenants?name=${'x'.repeat(201)}`)).body.errors[0].field).toBe('name');
+    });
+
+    it('lists the tenants that log in with a credential', async () => {
+      const credential = (await api.post('/v1/credentials', makeCredential({ kind: 'intermediary' }))).body;
+      const first = (await api.post('/v1/tenants', makeTenant())).body;
+      const second = (await api.post('/v1/tenants', makeTenant())).body;
+      await api.post('/v1/tenants', makeTenant());
+      for (const tenant of [first, second]) expect((await api.patch(`/v1/tenants/${tenant.id}`, { credentialId: credential.id })).status).toBe(200);
+      const using = await api.get(`/v1/tenants?credentialId=${credential.id.toUpperCase()}`);
+      expect(using.body.items.map((t: { id: string }) => t.id)).toEqual([first.id, second.id]);
+      const bad = await api.get('/v1/tenants?credentialId=nope');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0]).toEqual({ field: 'credentialId', message: 'credentialId must be a UUID' });
     });
 
     it('uses a default page size of 50', async () => {

@@ -435,6 +435,20 @@ describe('tokens for internal services', () => {
     expect(suspended.body.code).toBe('tenant_suspended');
   });
 
+  it('reads a token request or an invalidation without a body, or with an empty one, as {}', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const path = `/v1/tenants/${tenant.id}/token`;
+    const bare = await admin.post(path);
+    expect(bare.status).toBe(200);
+    const emptyJson = await admin.post(path, undefined, { raw: '', contentType: 'application/json' });
+    expect(emptyJson.status).toBe(200);
+    expect(emptyJson.body.access_token).toBe(bare.body.access_token);
+    expect((await admin.post(`${path}/invalidate`)).body).toEqual({ invalidated: false, result: 'cooldown' });
+    const form = await admin.post(path, undefined, { raw: 'minTtlSeconds=300', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    expect(form.body.acceptedContentTypes).toEqual(['application/json']);
+  });
+
   it('lets a granted service principal get the token', async () => {
     const { tenant } = await taxpayerTenant(world);
     const service = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });

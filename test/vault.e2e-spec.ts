@@ -92,6 +92,23 @@ describe('credential vault', () => {
       expect(far.credential).toMatchObject({ expiresSoon: false, secretsSet: 1 });
     });
 
+    it('lists only credentials expiring soon (or not) with expiresSoon', async () => {
+      const soon = await createCredential({ secretExpiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+      const later = await createCredential({ secretExpiresAt: new Date(Date.now() + 300 * 86_400_000).toISOString() });
+      const unknown = await createCredential();
+      const ids = async (value: string) => (await admin.get(`/v1/credentials?expiresSoon=${value}&limit=200`)).body.items.map((c: { id: string }) => c.id);
+      const expiring = await ids('true');
+      expect(expiring).toContain(soon.credential.id);
+      expect(expiring).not.toContain(later.credential.id);
+      expect(expiring).not.toContain(unknown.credential.id);
+      const notExpiring = await ids('false');
+      expect(notExpiring).toEqual(expect.arrayContaining([later.credential.id, unknown.credential.id]));
+      expect(notExpiring).not.toContain(soon.credential.id);
+      const bad = await admin.get('/v1/credentials?expiresSoon=yes');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0]).toEqual({ field: 'expiresSoon', message: 'expiresSoon must be true or false' });
+    });
+
     it.each([
       ['clientSecret', '0', /placeholder/],
       ['clientSecret', 'YOUR_CLIENT_SECRET', /placeholder/],

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { sqlStateOf } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { AuditAvailability } from './audit-availability';
 import { AppendedEvent, AuditChain } from './audit-chain';
 import type { AuditEventInput } from './audit-event.input';
 import { ExposureKey, exposureId, TokenExposures } from './token-exposures';
@@ -35,6 +36,7 @@ export class AuditBatcher implements OnApplicationShutdown {
     private readonly chain: AuditChain,
     private readonly exposures: TokenExposures,
     private readonly metrics: MetricsService,
+    private readonly availability: AuditAvailability,
     private readonly config: AppConfig,
   ) {}
 
@@ -55,7 +57,7 @@ export class AuditBatcher implements OnApplicationShutdown {
   /** A full queue is an audit log that cannot keep up: counted and shown like any failed write. */
   private refuseOverflow(): Error {
     this.metrics.auditFailures.inc();
-    this.metrics.auditAvailable.set(0);
+    this.availability.failed();
     if (!this.overflowing) {
       this.overflowing = true;
       this.logger.error({ queueMax: this.config.audit.queueMax }, 'audit queue is full: audit events are refused until it drains');
@@ -81,7 +83,7 @@ export class AuditBatcher implements OnApplicationShutdown {
       this.metrics.auditCommits.inc();
       this.metrics.auditBatchSize.observe(written);
       this.metrics.auditEvents.inc({ path: 'group' }, written);
-      this.metrics.auditAvailable.set(1);
+      this.availability.written();
       batch.forEach((item, index) => item.resolve(results[index]));
     } catch (error) {
       if (isRefusedData(error) && batch.length > 1) {
@@ -94,7 +96,7 @@ export class AuditBatcher implements OnApplicationShutdown {
       if (isRefusedData(error)) {
         this.logger.error({ err: error, action: batch[0].input.action }, 'the database refused an audit event');
       } else {
-        this.metrics.auditAvailable.set(0);
+        this.availability.failed();
         this.logger.error({ err: error, events: batch.length }, 'could not write audit events');
       }
       batch.forEach((item) => item.reject(error));

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditAvailability } from './audit-availability';
 import { AuditBatcher } from './audit-batcher';
 import { AuditChain } from './audit-chain';
 import { AuditController } from './audit.controller';
@@ -15,7 +16,7 @@ import { TokenExposures } from './token-exposures';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   controllers: [AuditController],
-  providers: [AuditChain, AuditBatcher, TokenExposures, AuditService, AuditQueryService, AuditVerifier, AuditRetention],
+  providers: [AuditAvailability, AuditChain, AuditBatcher, TokenExposures, AuditService, AuditQueryService, AuditVerifier, AuditRetention],
   exports: [AuditService, AuditVerifier],
 })
 export class AuditModule {}

@@ -6,6 +6,7 @@ import { readOrCreateKeyFile } from '../common/local-key-file';
 import { sqlStateOf } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { AuditAvailability } from './audit-availability';
 import { AuditBatcher } from './audit-batcher';
 import { AuditChain } from './audit-chain';
 import { AuditError } from './audit.errors';
@@ -30,6 +31,7 @@ export class AuditService implements OnModuleInit {
     private readonly chain: AuditChain,
     private readonly batcher: AuditBatcher,
     private readonly metrics: MetricsService,
+    private readonly availability: AuditAvailability,
     private readonly config: AppConfig,
   ) {}
 
@@ -42,13 +44,13 @@ export class AuditService implements OnModuleInit {
       await this.chain.append(manager, [event]);
     } catch (error) {
       this.metrics.auditFailures.inc();
-      this.metrics.auditAvailable.set(0);
+      this.availability.failed();
       this.logger.error({ err: error, action: event.action }, 'could not write an audit event; the change is rolled back');
       if (isLockTimeout(error)) throw AuditError.unavailable();
       throw error;
     }
     this.metrics.auditEvents.inc({ path: 'transaction' });
-    this.metrics.auditAvailable.set(1);
+    this.availability.written();
   }
 
   /**

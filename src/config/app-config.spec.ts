@@ -115,4 +115,15 @@ describe('configuration', () => {
     expect(problemsOf({ REFRESH_BACKOFF_BASE_MS: '600000' })).toEqual(['REFRESH_BACKOFF_BASE_MS (600000) must not exceed REFRESH_BACKOFF_MAX_MS (300000)']);
     expect(problemsOf({ LOGIN_BACKOFF_MAX_MS: '10' })).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_MS is 10:/)]);
   });
+
+  it('takes AUTH_ISSUER as the discovery issuer when it is a URL, and refuses one that cannot be served', () => {
+    expect(loadAppConfig({}).auth).toMatchObject({ issuer: 'myinvois-broker', issuerUrl: undefined });
+    expect(loadAppConfig({ AUTH_ISSUER: 'https://broker.example.com' }).auth).toMatchObject({
+      issuer: 'https://broker.example.com',
+      issuerUrl: 'https://broker.example.com',
+    });
+    expect(problemsOf({ AUTH_ISSUER: 'https://broker.example.com/broker/' })).toEqual([
+      expect.stringMatching(/^AUTH_ISSUER is "https:\/\/broker.example.com\/broker\/": AUTH_ISSUER must be the origin callers reach the broker at/),
+    ]);
+  });
 });

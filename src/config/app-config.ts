@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppEnvironment } from './app-environment';
 import { validateEnvironment } from './environment-validation';
+import { isIssuerUrl } from './issuer-url';
 import type { TrustProxy } from './trust-proxy';
 
 /** The broker's configuration: read once from the environment, validated, then injected. */
@@ -17,6 +18,7 @@ export class AppConfig {
     readonly bodyLimitBytes: number;
     readonly trustProxy: TrustProxy;
     readonly shutdownGraceMs: number;
+    readonly consoleEnabled: boolean;
   };
 
   readonly database: {
@@ -29,6 +31,8 @@ export class AppConfig {
 
   readonly auth: {
     readonly issuer: string;
+    /** AUTH_ISSUER when it is a URL: the issuer of the discovery metadata, whatever host a request names. */
+    readonly issuerUrl?: string;
     readonly audience: string;
     readonly tokenTtlSeconds: number;
     readonly signingKey?: string;
@@ -100,6 +104,7 @@ export class AppConfig {
       bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
       trustProxy: env.TRUST_PROXY,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      consoleEnabled: env.CONSOLE_ENABLED,
     };
     this.database = {
       url: env.DATABASE_URL,
@@ -109,6 +114,7 @@ export class AppConfig {
     };
     this.auth = {
       issuer: env.AUTH_ISSUER,
+      issuerUrl: isIssuerUrl(env.AUTH_ISSUER) ? env.AUTH_ISSUER : undefined,
       audience: env.AUTH_AUDIENCE,
       tokenTtlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
       signingKey: env.AUTH_SIGNING_KEY,

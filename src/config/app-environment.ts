@@ -1,6 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
+import { IsIssuer } from './issuer-url';
 import { LocalKeyRing } from '../vault/local-key-ring';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
 import { IsTrustProxy, ToTrustProxy } from './trust-proxy';
@@ -48,6 +49,11 @@ export class AppEnvironment implements CrossChecked {
   @ToInteger()
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /** Serve the operator console at /console (static files; every call it makes is an admin API call). */
+  @IsBoolean()
+  @ToBoolean()
+  CONSOLE_ENABLED = true;
+
   @IsPostgresUrl()
   @IsOptional()
   DATABASE_URL?: string;
@@ -74,6 +80,8 @@ export class AppEnvironment implements CrossChecked {
 
   // --- callers of the broker (src/auth) ---
 
+  /** The tokens' `iss`; as an https URL (the broker's public origin) also the issuer of its discovery metadata. */
+  @IsIssuer()
   @MinLength(1)
   @IsString()
   AUTH_ISSUER = 'myinvois-broker';

@@ -92,7 +92,6 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'broker_' });
-    this.auditAvailable.set(1);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

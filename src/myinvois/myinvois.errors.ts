@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum MyInvoisErrorCode {
   BudgetExhausted = 'login_budget_exhausted',
@@ -6,11 +7,11 @@ export enum MyInvoisErrorCode {
   RequestRefused = 'upstream_request_refused',
 }
 
-const KIND: Record<MyInvoisErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<MyInvoisErrorCode>({
   [MyInvoisErrorCode.BudgetExhausted]: 'unavailable',
   [MyInvoisErrorCode.Unavailable]: 'unavailable',
   [MyInvoisErrorCode.RequestRefused]: 'unavailable',
-};
+});
 
 export class MyInvoisError extends DomainError {
   constructor(code: MyInvoisErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {

@@ -1,6 +1,7 @@
 /**
  * MyInvois identity simulator: stands in for LHDN MyInvois's OAuth token endpoint in tests,
- * benchmarks and demos, following shared/docs/myinvois-identity.md. State lives in memory.
+ * benchmarks and demos, following what MyInvois's identity service does (README.md, "The MyInvois
+ * simulator"). State lives in memory.
  *
  * Token endpoint, as MyInvois:
  *   POST /connect/token                form body: client_id, client_secret, grant_type=client_credentials,

@@ -88,6 +88,8 @@ export class TenantsService implements OnModuleInit {
     const qb = this.tenants.createQueryBuilder('t').where('t.deleted_at IS NULL');
     if (onlyIds) qb.andWhere('t.id = ANY(:onlyIds)', { onlyIds });
     if (query.tin) qb.andWhere('t.tin = :tin', { tin: query.tin });
+    if (query.name) qb.andWhere("t.name ILIKE :name ESCAPE '\\'", { name: `%${escapeLikePattern(query.name)}%` });
+    if (query.credentialId) qb.andWhere('t.credential_id = :credentialId', { credentialId: query.credentialId.toLowerCase() });
     if (query.environment) qb.andWhere('t.environment = :environment', { environment: query.environment });
     if (query.status) qb.andWhere('t.status = :status', { status: query.status });
     const rows = await pageByCreation(qb, 't', query).getMany();
@@ -229,4 +231,9 @@ export class TenantsService implements OnModuleInit {
       updatedAt: tenant.updatedAt.toISOString(),
     };
   }
+}
+
+/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

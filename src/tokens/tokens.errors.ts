@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 import { failureCode, failureDescription, LoginFailure } from '../myinvois/login-outcome';
 
 export enum TokenErrorCode {
@@ -12,7 +13,7 @@ export enum TokenErrorCode {
   Busy = 'token_acquisition_busy',
 }
 
-const KIND: Record<TokenErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<TokenErrorCode>({
   [TokenErrorCode.TenantSuspended]: 'conflict',
   [TokenErrorCode.NoCredential]: 'conflict',
   [TokenErrorCode.CredentialInvalid]: 'conflict',
@@ -21,7 +22,7 @@ const KIND: Record<TokenErrorCode, ErrorKind> = {
   [TokenErrorCode.Unavailable]: 'unavailable',
   [TokenErrorCode.UpstreamRefusedRequest]: 'unavailable',
   [TokenErrorCode.Busy]: 'unavailable',
-};
+});
 
 /**
  * What MyInvois answered, as a caller's error body carries it (never anything the broker sent):

@@ -228,6 +228,8 @@ export class CredentialsService implements OnModuleInit {
     if (query.environment) qb.andWhere('c.environment = :environment', { environment: query.environment });
     if (query.kind) qb.andWhere('c.kind = :kind', { kind: query.kind });
     if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.expiresSoon === 'true') qb.andWhere('c.secret_expires_at <= :warnFrom', { warnFrom: this.expiryWarningLimit() });
+    if (query.expiresSoon === 'false') qb.andWhere('(c.secret_expires_at IS NULL OR c.secret_expires_at > :warnFrom)', { warnFrom: this.expiryWarningLimit() });
     const rows = await pageByCreation(qb, 'c', query).getMany();
     const budgets = await this.budgets(rows);
     return toCreationPage(rows, query, (row) => ({ ...this.map(row), budget: budgets.get(row.id) }));
@@ -364,6 +366,11 @@ export class CredentialsService implements OnModuleInit {
     await this.audit.record(manager, { actor, action, target: { type: 'credential', id: credential.id }, details });
   }
 
+  /** Secrets expiring at or before this moment count as expiring soon, in lists and in their filter alike. */
+  private expiryWarningLimit(): Date {
+    return new Date(Date.now() + this.config.vault.expiryWarningDays * 86_400_000);
+  }
+
   map(credential: Credential): CredentialDto {
     const expiresAt = credential.secretExpiresAt;
     return {
@@ -374,7 +381,7 @@ export class CredentialsService implements OnModuleInit {
       label: credential.label,
       secretsSet: secretsSet(credential),
       secretExpiresAt: expiresAt?.toISOString() ?? null,
-      expiresSoon: expiresAt !== null && expiresAt.getTime() - Date.now() <= this.config.vault.expiryWarningDays * 86_400_000,
+      expiresSoon: expiresAt !== null && expiresAt <= this.expiryWarningLimit(),
       loginRatePerMinute: credential.loginRatePerMinute,
       status: credential.status,
       lastErrorCode: credential.status === 'invalid' ? credential.lastErrorCode : null,

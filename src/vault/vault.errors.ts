@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum VaultErrorCode {
   CredentialNotFound = 'credential_not_found',
@@ -8,13 +9,13 @@ export enum VaultErrorCode {
   RewrapRefused = 'vault_rewrap_refused',
 }
 
-const KIND: Record<VaultErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<VaultErrorCode>({
   [VaultErrorCode.CredentialNotFound]: 'not_found',
   [VaultErrorCode.ClientIdTaken]: 'conflict',
   [VaultErrorCode.CredentialInUse]: 'conflict',
   [VaultErrorCode.Integrity]: 'internal',
   [VaultErrorCode.RewrapRefused]: 'conflict',
-};
+});
 
 export class VaultError extends DomainError {
   constructor(code: VaultErrorCode, message: string, details?: Record<string, unknown>) {

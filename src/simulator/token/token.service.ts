@@ -27,9 +27,10 @@ export interface IssuedToken {
 }
 
 /**
- * MyInvois's rules for the client-credentials grant (shared/docs/myinvois-identity.md): the
- * request's shape, the client's credentials, then whom an intermediary acts for. Checks run in
- * that order, so a request with several faults gets the first one's error.
+ * MyInvois's rules for the client-credentials grant (a form body, never Basic or JSON; either of
+ * two secrets; `onbehalfof` for intermediaries): the request's shape, the client's credentials,
+ * then whom an intermediary acts for. Checks run in that order, so a request with several faults
+ * gets the first one's error.
  */
 @Injectable()
 export class TokenService {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import { PlainText, Trim } from '../../common/validators';
 import { ENVIRONMENTS, TENANT_STATUSES } from '../tenant.entity';
 import type { Environment, TenantStatus } from '../tenant.entity';
 import { IsTin } from './tin.decorators';
@@ -10,6 +11,20 @@ export class ListTenantsQuery extends PageQueryDto {
   @IsOptional()
   @IsTin()
   tin?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, description: 'Part of the name, any case (`contoh` finds Syarikat Contoh Sdn Bhd)' })
+  @IsOptional()
+  @Trim()
+  @PlainText()
+  @MaxLength(200)
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @IsString()
+  name?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only tenants that log in with this credential' })
+  @IsOptional()
+  @IsUUID('all', { message: 'credentialId must be a UUID' })
+  credentialId?: string;
 
   @ApiPropertyOptional({ enum: ENVIRONMENTS })
   @IsOptional()

@@ -39,22 +39,22 @@ export class CredentialDto {
   @ApiProperty({ enum: ENVIRONMENTS })
   environment!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The MyInvois client ID', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' })
   clientId!: string;
 
   @ApiProperty({ nullable: true, type: String })
   label!: string | null;
 
-  @ApiProperty({ description: 'How many secrets are stored (1 or 2)' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 2, description: 'How many secrets are stored (1 or 2)' })
   secretsSet!: number;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   secretExpiresAt!: string | null;
 
   @ApiProperty({ description: 'The secrets expire within CREDENTIAL_EXPIRY_WARNING_DAYS (or already have)' })
   expiresSoon!: boolean;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', description: "MyInvois's login limit for this client ID" })
   loginRatePerMinute!: number;
 
   @ApiProperty({ enum: CREDENTIAL_STATUSES })
@@ -84,10 +84,10 @@ export class CredentialDto {
   @ApiProperty({ description: 'Master key version wrapping this credential’s data key' })
   keyVersion!: string;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 
   @ApiPropertyOptional({ type: CredentialBudgetDto, description: 'The login budget (in GET /v1/credentials and GET /v1/credentials/{id})' })

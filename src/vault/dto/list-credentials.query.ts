@@ -21,4 +21,12 @@ export class ListCredentialsQuery extends PageQueryDto {
   @IsIn(CREDENTIAL_STATUSES, { message: `status must be one of: ${CREDENTIAL_STATUSES.join(', ')}` })
   @IsOptional()
   status?: CredentialStatus;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: only credentials whose secrets expire within CREDENTIAL_EXPIRY_WARNING_DAYS (or have expired)',
+  })
+  @IsIn(['true', 'false'], { message: 'expiresSoon must be true or false' })
+  @IsOptional()
+  expiresSoon?: 'true' | 'false';
 }
