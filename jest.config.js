@@ -16,7 +16,8 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest, '^.+\\.js$': jose },
-      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      // openid-client and oauth4webapi too, for the discovery suite.
+      transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

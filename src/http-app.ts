@@ -5,7 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { AppModule } from './app.module';
+import { BEARER_SCHEME, OAUTH2_SCHEME } from './auth/decorators';
+import { TOKEN_PATH } from './auth/authorization-server-metadata';
+import { ErrorResponseDto } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { enforceRequestBodies } from './common/request-bodies';
 import { serveConsole } from './console/console-assets';
 import { requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
@@ -39,6 +43,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON (and form-encoded where a route says so); a text body is a 415, not a string.
   fastify.removeContentTypeParser(['text/plain']);
+  enforceRequestBodies(fastify);
   const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -54,10 +59,31 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   return app;
 }
 
+const API_DESCRIPTION = `Credential vault and token broker in front of LHDN MyInvois: internal services ask it for a tenant's MyInvois
+access token and never hold a client secret.
+
+Callers log in with the OAuth 2.0 client-credentials grant at \`POST /v1/auth/token\` and send the token as
+\`Authorization: Bearer\` (the \`bearer\` and \`oauth2\` schemes are the same token). Every error outside the token
+endpoint has the \`Error\` schema, with a stable \`code\`; each operation lists its codes per status. 429 and 503
+answers say in \`Retry-After\` when to try again.`;
+
+/** The document is built once, from the decorators on controllers and DTOs; nothing is written by hand. */
 function setUpOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('myinvois-broker').setDescription('Credential vault and token broker in front of LHDN MyInvois').setVersion('1').build(),
-  );
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('myinvois-broker')
+    .setDescription(API_DESCRIPTION)
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from POST /v1/auth/token' }, BEARER_SCHEME)
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'The client-credentials grant of POST /v1/auth/token',
+        flows: { clientCredentials: { tokenUrl: TOKEN_PATH, scopes: {} } },
+      },
+      OAUTH2_SCHEME,
+    )
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 }

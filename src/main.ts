@@ -6,7 +6,7 @@ import { exitGracefullyOnSignals } from './common/graceful-shutdown';
 import { pinoOptions } from './common/logging';
 import { AppConfig, loadAppConfig } from './config/app-config';
 import { ConfigurationError } from './config/environment-validation';
-import { EmbeddedDatabase } from './database/embedded-database';
+import { EmbeddedDatabase, EmbeddedDatabaseError } from './database/embedded-database';
 import { ShutdownState } from './health/shutdown-state';
 import { createHttpApp } from './http-app';
 
@@ -93,6 +93,8 @@ function exitWith(message: string): never {
 }
 
 main().catch((error: unknown) => {
+  // Said in full, as a configuration problem is: it is the operator's to fix, not a bug.
+  if (error instanceof EmbeddedDatabaseError) exitWith(error.message);
   writeSync(2, `myinvois-broker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

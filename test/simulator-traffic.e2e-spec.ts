@@ -36,6 +36,8 @@ describe('MyInvois simulator: rate limit, faults and traffic counters', () => {
         const result = await sim.token(loginForm(client));
         expect(result.status).toBe(200);
         expect(result.headers.get('x-rate-limit-limit')).toBe(String(DEFAULT_LIMIT));
+        // The reset comes only once the limit is exceeded, as MyInvois sends it.
+        expect(result.headers.get('x-rate-limit-reset')).toBeNull();
         remaining.push(result.headers.get('x-rate-limit-remaining'));
       }
       expect(remaining).toEqual(['2', '1', '0']);
@@ -50,7 +52,8 @@ describe('MyInvois simulator: rate limit, faults and traffic counters', () => {
       expect(refused.headers.get('x-rate-limit-limit')).toBe(String(DEFAULT_LIMIT));
       expect(refused.headers.get('x-rate-limit-remaining')).toBe('0');
       const reset = refused.headers.get('x-rate-limit-reset')!;
-      expect(reset).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+      // A date-time with seven fractional digits, as MyInvois writes it (2020-05-04T12:23:41.6181792Z).
+      expect(reset).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
       const resetAt = Date.parse(reset);
       expect(resetAt).toBeGreaterThan(Date.now() - 100);
       expect(resetAt).toBeLessThanOrEqual(Date.now() + WINDOW_SECONDS * 1000);
@@ -116,6 +119,48 @@ describe('MyInvois simulator: rate limit, faults and traffic counters', () => {
       expect(result.headers.get('content-type')).toMatch(/^text\/html/);
       expect(result.text).toMatch(/^<html>/);
       expect(() => JSON.parse(result.text)).toThrow();
+    });
+
+    it('answers an empty fault with no body, and any answering fault with the Retry-After it was given', async () => {
+      const client = await roomyClient();
+      await sim.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'empty', retryAfterSeconds: 30 });
+      const result = await sim.token(loginForm(client));
+      expect(result.status).toBe(403);
+      expect(result.text).toBe('');
+      expect(result.headers.get('retry-after')).toBe('30');
+      await sim.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'non_json', status: 403 });
+      const page = await sim.token(loginForm(client));
+      expect(page.status).toBe(403);
+      expect(page.headers.get('retry-after')).toBeNull();
+    });
+
+    it('answers an oauth_error fault with the OAuth error it was given, "User blocked" as invalid_request for one', async () => {
+      const client = await roomyClient();
+      await sim.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'oauth_error', error: 'invalid_request', description: 'User blocked' });
+      const result = await sim.token(loginForm(client));
+      expect(result.status).toBe(400);
+      expect(result.body).toEqual({ error: 'invalid_request', error_description: 'User blocked' });
+      expect((await sim.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'oauth_error', error: 'Not A Code' })).status).toBe(400);
+    });
+
+    it('puts a correlationId on every answer that is not a token, and lists them with their status', async () => {
+      const client = await sim.register(makeTaxpayer({ rateLimitPerMinute: 1 }));
+      await sim.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'gateway', status: 403, remaining: 1 });
+      const fault = await sim.token(loginForm(client));
+      const ok = await sim.token(loginForm(client));
+      const limited = await sim.token(loginForm(client));
+      const refused = await sim.token(loginForm(client, { client_secret: 'wrong' }));
+      expect(ok.headers.get('correlationid')).toBeNull();
+      const ids = [fault, limited, refused].map((answer) => answer.headers.get('correlationid'));
+      for (const id of ids) expect(id).toMatch(/^[A-Z0-9]{16}-\d{4}$/);
+      expect(new Set(ids).size).toBe(3);
+      const failures = (await sim.get(`/_sim/clients/${client.clientId}/failures`)).body;
+      expect(failures).toEqual([
+        { at: expect.any(String), status: 403, correlationId: ids[0] },
+        { at: expect.any(String), status: 429, correlationId: ids[1], retryAfterSeconds: Number(limited.headers.get('retry-after')) },
+        { at: expect.any(String), status: 429, correlationId: ids[2], retryAfterSeconds: expect.any(Number) },
+      ]);
+      expect((await sim.get(`/_sim/clients/${uniqueId('nobody')}/failures`)).status).toBe(404);
     });
 
     it("answers a gateway fault with the gateway's own JSON, not OAuth", async () => {

@@ -3,6 +3,8 @@ import { ServiceProcess, startSimulator } from './support/processes';
 import { loginForm, makeIntermediary, makeTaxpayer, SimulatorClient, uniqueId } from './support/simulator';
 
 const DEFAULT_ISSUER = 'https://preprod-identity.myinvois.hasil.gov.my';
+/** The audience of MyInvois tokens (2025: the only one; 2024: beside InvoicingAPI). */
+const RESOURCES = `${DEFAULT_ISSUER}/resources`;
 
 describe('MyInvois simulator: token endpoint and control API', () => {
   let simulator: ServiceProcess;
@@ -20,7 +22,7 @@ describe('MyInvois simulator: token endpoint and control API', () => {
   /** Verifies the signature against the simulator's JWKS and returns the claims. */
   async function verifiedClaims(token: string): Promise<JWTPayload> {
     const jwks = await sim.get('/_sim/jwks');
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: DEFAULT_ISSUER, audience: 'InvoicingAPI', algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: DEFAULT_ISSUER, audience: RESOURCES, algorithms: ['RS256'] });
     return payload;
   }
 
@@ -46,19 +48,24 @@ describe('MyInvois simulator: token endpoint and control API', () => {
       const claims = await verifiedClaims(result.body.access_token);
       expect(claims).toMatchObject({
         iss: DEFAULT_ISSUER,
-        aud: 'InvoicingAPI',
+        aud: RESOURCES,
         scope: ['InvoicingAPI'],
         client_id: client.clientId,
         name: `C25845632020:${client.clientId}`,
         TaxpayerTIN: 'C25845632020',
-        IsIntermediary: 'False',
+        IsIntermediary: '0',
+        IntermedTIN: '',
+        IntermedROB: '',
+        IsSystem: '1',
       });
       expect(claims.exp! - claims.iat!).toBe(result.body.expires_in);
       expect(claims.nbf).toBe(claims.iat);
       expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(10);
       expect(claims.jti).toEqual(expect.any(String));
-      expect(claims).not.toHaveProperty('IntermedTIN');
-      expect(claims).not.toHaveProperty('IntermedROB');
+      // The 2025 shape: aud a string, TaxpayerTIN; not the 2024 names.
+      expect(claims.aud).toBe(RESOURCES);
+      expect(claims).not.toHaveProperty('TaxTin');
+      expect(claims).not.toHaveProperty('NatId');
 
       const logins = (await sim.get(`/_sim/clients/${client.clientId}/logins`)).body;
       expect(logins).toEqual([
@@ -191,9 +198,9 @@ describe('MyInvois simulator: token endpoint and control API', () => {
       expect((await sim.counters(client.clientId)).placeholderCalls).toBe(0);
     });
 
-    it('refuses a blocked client with "User blocked", and lets it in once unblocked', async () => {
+    it('refuses a blocked client with invalid_request "User blocked", as the SDK shows it, and lets it in once unblocked', async () => {
       const client = await sim.register(makeTaxpayer({ blocked: true }));
-      expectOAuthError(await sim.token(loginForm(client)), 'invalid_client', /^User blocked$/);
+      expectOAuthError(await sim.token(loginForm(client)), 'invalid_request', /^User blocked$/);
       expect((await sim.patch(`/_sim/clients/${client.clientId}`, { blocked: false })).status).toBe(200);
       expect((await sim.token(loginForm(client))).status).toBe(200);
     });
@@ -217,7 +224,7 @@ describe('MyInvois simulator: token endpoint and control API', () => {
         client_id: client.clientId,
         name: `C25845632020:${client.clientId}`,
         TaxpayerTIN: 'C25845632020',
-        IsIntermediary: 'True',
+        IsIntermediary: '1',
         IntermedTIN: client.tin,
         IntermedROB: client.brn,
       });
@@ -230,17 +237,27 @@ describe('MyInvois simulator: token endpoint and control API', () => {
       const result = await sim.token(loginForm(client, { client_secret: client.secrets[1] }), { headers: { onbehalfof: 'IG12345678912:201901234567' } });
       expect(result.status).toBe(200);
       const claims = await verifiedClaims(result.body.access_token);
-      expect(claims).toMatchObject({ TaxpayerTIN: 'IG12345678912', name: `IG12345678912:${client.clientId}`, IsIntermediary: 'True' });
+      expect(claims).toMatchObject({ TaxpayerTIN: 'IG12345678912', name: `IG12345678912:${client.clientId}`, IsIntermediary: '1' });
       const logins = (await sim.get(`/_sim/clients/${client.clientId}/logins`)).body;
       expect(logins).toMatchObject([{ onBehalfOf: 'IG12345678912:201901234567', secret: 2 }]);
     });
 
-    it('leaves IntermedROB out when the intermediary has no BRN', async () => {
+    it('leaves IntermedROB empty when the intermediary has no BRN', async () => {
       const client = await sim.register(makeIntermediary({ brn: undefined }));
       const result = await sim.token(loginForm(client), { headers: { onbehalfof: 'C25845632020' } });
       const claims = await verifiedClaims(result.body.access_token);
       expect(claims.IntermedTIN).toBe(client.tin);
+      expect(claims.IntermedROB).toBe('');
+    });
+
+    it('issues the 2024 shape to a client registered with tokenShape 2024: aud an array, TaxTin, no IntermedROB', async () => {
+      const client = await sim.register(makeIntermediary({ tokenShape: '2024' }));
+      const result = await sim.token(loginForm(client), { headers: { onbehalfof: 'C25845632020' } });
+      const claims = await verifiedClaims(result.body.access_token);
+      expect(claims).toMatchObject({ aud: ['InvoicingAPI', RESOURCES], TaxTin: 'C25845632020', IsIntermediary: '1', IntermedTIN: client.tin, NatId: '' });
+      expect(claims).not.toHaveProperty('TaxpayerTIN');
       expect(claims).not.toHaveProperty('IntermedROB');
+      expect((await sim.patch(`/_sim/clients/${client.clientId}`, { tokenShape: '1999' })).status).toBe(400);
     });
 
     it('requires the onbehalfof header', async () => {
@@ -285,6 +302,7 @@ describe('MyInvois simulator: token endpoint and control API', () => {
         blocked: false,
         rateLimitPerMinute: null,
         tokenTtlSeconds: null,
+        tokenShape: '2025',
       });
 
       const replaced = await sim.post('/_sim/clients', { ...client, secrets: ['brand-new'] });

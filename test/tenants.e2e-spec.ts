@@ -110,6 +110,29 @@ describe('tenants API', () => {
       expect(response.body).toMatchObject({ statusCode: status, code, message: expect.any(String) });
     });
 
+    it.each([
+      ['a form', 'name=X&tin=C5555555550&environment=sandbox', 'application/x-www-form-urlencoded'],
+      ['multipart', '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nX\r\n--b--\r\n', 'multipart/form-data; boundary=b'],
+      ['XML', '<tenant><name>X</name></tenant>', 'application/xml'],
+      ['text', '{"name":"X","tin":"C5555555550","environment":"sandbox"}', 'text/plain; charset=utf-8'],
+    ])('refuses %s body with 415 naming the content type it reads, and creates nothing', async (_case, raw, contentType) => {
+      const response = await api.post('/v1/tenants', undefined, { raw, contentType });
+      expect(response.status).toBe(415);
+      expect(response.body).toEqual({
+        statusCode: 415,
+        code: 'unsupported_media_type',
+        message: expect.stringMatching(/send application\/json$/),
+        acceptedContentTypes: ['application/json'],
+        requestId: expect.any(String),
+      });
+      expect((await api.get('/v1/tenants?tin=C5555555550')).body.items).toEqual([]);
+    });
+
+    it('reads JSON whatever the case and parameters of its Content-Type', async () => {
+      const response = await api.post('/v1/tenants', undefined, { raw: JSON.stringify(makeTenant()), contentType: 'Application/JSON; charset=utf-8' });
+      expect(response.status).toBe(201);
+    });
+
     it('answers a missing body with 400 naming the body', async () => {
       const response = await api.post('/v1/tenants');
       expect(response.status).toBe(400);

@@ -85,7 +85,7 @@ describe('tokens for internal services', () => {
     const tokens = await Promise.all([...byTin.tenants, ...byTinBrn.tenants].map((t) => requestToken(admin, t.id)));
     expect(tokens.every((t) => t.status === 200)).toBe(true);
     expect(new Set(tokens.map((t) => t.body.access_token)).size).toBe(3);
-    expect(claimsOf(tokens[0].body.access_token)).toMatchObject({ TaxpayerTIN: byTin.tenants[0].tin, IsIntermediary: 'True' });
+    expect(claimsOf(tokens[0].body.access_token)).toMatchObject({ TaxpayerTIN: byTin.tenants[0].tin, IsIntermediary: '1' });
     expect(claimsOf(tokens[2].body.access_token)).toMatchObject({ TaxpayerTIN: byTinBrn.tenants[0].tin });
     const sent = (await world.simulator.get(`/_sim/clients/${byTinBrn.client.clientId}/logins`)).body;
     expect(sent.map((l: { onBehalfOf: string }) => l.onBehalfOf)).toEqual([`${byTinBrn.tenants[0].tin}:${byTinBrn.tenants[0].brn}`]);
@@ -435,6 +435,20 @@ describe('tokens for internal services', () => {
     expect(suspended.body.code).toBe('tenant_suspended');
   });
 
+  it('reads a token request or an invalidation without a body, or with an empty one, as {}', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const path = `/v1/tenants/${tenant.id}/token`;
+    const bare = await admin.post(path);
+    expect(bare.status).toBe(200);
+    const emptyJson = await admin.post(path, undefined, { raw: '', contentType: 'application/json' });
+    expect(emptyJson.status).toBe(200);
+    expect(emptyJson.body.access_token).toBe(bare.body.access_token);
+    expect((await admin.post(`${path}/invalidate`)).body).toEqual({ invalidated: false, result: 'cooldown' });
+    const form = await admin.post(path, undefined, { raw: 'minTtlSeconds=300', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    expect(form.body.acceptedContentTypes).toEqual(['application/json']);
+  });
+
   it('lets a granted service principal get the token', async () => {
     const { tenant } = await taxpayerTenant(world);
     const service = await createPrincipal(world.brokers[0], admin, { tenantGrants: [tenant.id] });
@@ -602,7 +616,8 @@ describe('tokens for internal services', () => {
 
   it('logs in for one client ID while twenty logins of other client IDs hang at MyInvois', async () => {
     const { broker, admin: replica } = await extraBroker(world, { MYINVOIS_TIMEOUT_MS: '6000', REFRESH_ENABLED: 'false' });
-    const hanging = await Promise.all([intermediaryTenants(world, 10), intermediaryTenants(world, 10)]);
+    const roomy = { credential: { loginRatePerMinute: 12 } };
+    const hanging = await Promise.all([intermediaryTenants(world, 10, roomy), intermediaryTenants(world, 10, roomy)]);
     const healthy = await taxpayerTenant(world);
     try {
       for (const { client } of hanging) await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'hang' });
@@ -660,7 +675,7 @@ describe('single flight and the login budget across replicas', () => {
   });
 
   it('never lets two replicas spend more than the budget: a burst for 50 taxpayers of one intermediary gets no 429', async () => {
-    const setup = await intermediaryTenants(world, 50, { client: { rateLimitPerMinute: 12 } });
+    const setup = await intermediaryTenants(world, 50, { client: { rateLimitPerMinute: 12 }, credential: { loginRatePerMinute: 12 } });
     const responses = await Promise.all(setup.tenants.map((t, i) => world.admins[i % 2].post(`/v1/tenants/${t.id}/token`, {})));
     const served = responses.filter((r) => r.status === 200).length;
     const deferred = responses.filter((r) => r.status === 503);

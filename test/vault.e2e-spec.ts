@@ -55,17 +55,36 @@ describe('credential vault', () => {
         secretsSet: 2,
         secretExpiresAt: expires,
         expiresSoon: true,
-        loginRatePerMinute: 12,
+        // The sandbox's default (MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE), lower than production's 12.
+        loginRatePerMinute: 6,
         status: 'unverified',
         lastErrorCode: null,
         lastErrorDescription: null,
+        lastError: null,
+        degraded: false,
+        degradedSince: null,
         keyVersion: 't1',
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
       const read = await admin.get(`/v1/credentials/${credential.id}`);
       bodies.push(read.text, (await admin.get('/v1/credentials?limit=200')).text);
-      expect(read.body).toEqual(credential);
+      // Read back, it shows its login budget too.
+      expect(read.body).toEqual({
+        ...credential,
+        budget: {
+          limitPerMinute: 6,
+          usedInWindow: 0,
+          nextSlotAt: expect.any(String),
+          pausedUntil: null,
+          pausedRetryAfterSeconds: null,
+          backingOffUntil: null,
+          consecutiveFailures: 0,
+          renewalsInProgress: 0,
+          tokensInUse: 0,
+          tokensAtRisk: 0,
+        },
+      });
     });
 
     it('flags expiresSoon only within the warning window', async () => {

@@ -24,6 +24,7 @@ export class AuditQueryService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
       throw new AuditError(AuditErrorCode.InvalidRange, 'from must not be after to', {
+        field: 'from',
         errors: [{ field: 'from', message: 'from must not be after to' }],
       });
     }

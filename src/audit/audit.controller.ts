@@ -1,19 +1,22 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
+import { ApiErrors } from '../common/api-errors';
+import { JsonBody, QueryParams } from '../common/request-bodies';
 import { AppConfig } from '../config/app-config';
-import { CurrentActor, Roles } from '../auth/decorators';
 import type { Actor } from './actor';
 import { AuditAvailability } from './audit-availability';
+import { AuditErrorCode } from './audit.errors';
 import { AuditQueryService } from './audit-query.service';
-import { AuditRetention, PurgeResult } from './audit-retention';
+import { AuditRetention } from './audit-retention';
 import { AuditVerifier } from './audit-verifier';
-import { AuditEventPageDto, ChainVerificationDto } from './dto/audit-event.dto';
+import { AuditEventPageDto, ChainVerificationDto, PurgeResultDto } from './dto/audit-event.dto';
 import { ListAuditEventsQuery, VerifyAuditQuery } from './dto/audit-queries';
 import { AuditStatusDto } from './dto/audit-status.dto';
 import { PurgeAuditDto } from './dto/purge-audit.dto';
 
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiCallerAuth()
 @Roles('admin')
 @Controller('v1/audit-events')
 export class AuditController {
@@ -26,29 +29,52 @@ export class AuditController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ type: AuditEventPageDto })
-  list(@Query() query: ListAuditEventsQuery): Promise<AuditEventPageDto> {
+  @ApiOperation({
+    summary: 'Query the audit log',
+    description:
+      'Admin only. Events newest first, in pages (`nextCursor`), filtered by tenant, action (exact, or a prefix such as `token.*`), ' +
+      'actor and RFC 3339 times (`from` at or after, `to` before).',
+  })
+  @ApiOkResponse({ type: AuditEventPageDto, description: 'A page of events, newest first' })
+  @ApiErrors(AuditErrorCode.InvalidRange)
+  list(@QueryParams() query: ListAuditEventsQuery): Promise<AuditEventPageDto> {
     return this.query.list(query);
   }
 
   @Get('status')
-  @ApiOperation({ summary: 'Whether the audit log can be written, as the replica that answers sees it' })
-  @ApiOkResponse({ type: AuditStatusDto })
+  @ApiOperation({
+    summary: 'Whether the audit log can be written',
+    description:
+      'Admin only. As the replica that answers sees it: whether its last audit write succeeded, since when, the last failure, ' +
+      'and whether requests fail closed (`AUDIT_FAIL_CLOSED`) while it cannot write. Behind a load balancer each answer is one replica.',
+  })
+  @ApiOkResponse({ type: AuditStatusDto, description: "The answering replica's view of audit availability" })
   status(): AuditStatusDto {
     const { available, since, lastFailureAt } = this.availability.snapshot();
     return { available, since: since.toISOString(), lastFailureAt: lastFailureAt?.toISOString() ?? null, failClosed: this.config.audit.failClosed };
   }
 
   @Get('verify')
-  @ApiOkResponse({ type: ChainVerificationDto })
-  verify(@Query() query: VerifyAuditQuery): Promise<ChainVerificationDto> {
+  @ApiOperation({
+    summary: 'Verify the audit chain',
+    description: 'Admin only. Recomputes every hash (between `from` and `to`, when given): an edited, removed or truncated event shows.',
+  })
+  @ApiOkResponse({ type: ChainVerificationDto, description: 'The result, whether the chain holds or not (see `ok`)' })
+  verify(@QueryParams() query: VerifyAuditQuery): Promise<ChainVerificationDto> {
     return this.verifier.verify({ from: query.from, to: query.to });
   }
 
   @Post('purge')
   @HttpCode(200)
-  @ApiOkResponse({ description: '{ deleted, anchorSeq, cutoff }' })
-  purge(@Body() body: PurgeAuditDto, @CurrentActor() actor: Actor): Promise<PurgeResult> {
+  @ApiOperation({
+    summary: 'Purge old audit events',
+    description:
+      'Admin only. Removes events older than `olderThanDays` days or than `before` (exactly one), never younger than AUDIT_RETENTION_DAYS; ' +
+      'refused (409 `audit_purge_disabled`) when AUDIT_RETENTION_DAYS is unset. What remains still verifies from its new anchor.',
+  })
+  @ApiOkResponse({ type: PurgeResultDto, description: 'Purged; the new anchor of the chain' })
+  @ApiErrors(AuditErrorCode.PurgeDisabled, AuditErrorCode.Unavailable)
+  purge(@JsonBody() body: PurgeAuditDto, @CurrentActor() actor: Actor): Promise<PurgeResultDto> {
     return this.retention.purgeOnRequest(actor, body);
   }
 }

@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum AuditErrorCode {
   Unavailable = 'audit_unavailable',
@@ -6,11 +7,11 @@ export enum AuditErrorCode {
   PurgeDisabled = 'audit_purge_disabled',
 }
 
-const KIND: Record<AuditErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<AuditErrorCode>({
   [AuditErrorCode.Unavailable]: 'unavailable',
   [AuditErrorCode.InvalidRange]: 'invalid',
   [AuditErrorCode.PurgeDisabled]: 'conflict',
-};
+});
 
 export class AuditError extends DomainError {
   constructor(code: AuditErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {

@@ -5,6 +5,7 @@ import { isPlainText, isUuid } from '../common/formats';
 import { AppConfig } from '../config/app-config';
 import { AuthError } from './auth.errors';
 import { SigningKeys } from './signing-keys';
+import { TOKEN_SIGNING_ALGORITHM } from './token-signing-algorithm';
 
 /** What a verified bearer token says about its holder. */
 export type VerifiedToken =
@@ -86,7 +87,7 @@ export class AccessTokenVerifier {
       const payload = await this.check(token, this.brokerKeys, {
         issuer: this.config.auth.issuer,
         audience: this.config.auth.audience,
-        algorithms: ['ES256'],
+        algorithms: [TOKEN_SIGNING_ALGORITHM],
       });
       if (!isUuid(payload.sub) || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
       return { kind: 'broker', principalId: payload.sub, secretVersion: payload.sv, expiresAtMs: payload.exp! * 1000 };

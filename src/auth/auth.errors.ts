@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum AuthErrorCode {
   MissingToken = 'unauthenticated',
@@ -12,7 +13,7 @@ export enum AuthErrorCode {
   IdentityProviderUnavailable = 'identity_provider_unavailable',
 }
 
-const KIND: Record<AuthErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<AuthErrorCode>({
   [AuthErrorCode.MissingToken]: 'unauthenticated',
   [AuthErrorCode.InvalidToken]: 'unauthenticated',
   [AuthErrorCode.Forbidden]: 'forbidden',
@@ -22,7 +23,7 @@ const KIND: Record<AuthErrorCode, ErrorKind> = {
   [AuthErrorCode.UnknownTenantGrant]: 'invalid',
   [AuthErrorCode.SigningKeyConfigured]: 'conflict',
   [AuthErrorCode.IdentityProviderUnavailable]: 'unavailable',
-};
+});
 
 const REALM = 'myinvois-broker';
 

@@ -1,8 +1,15 @@
 import { isIP } from 'node:net';
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/actor';
+import { ApiErrors, forEachRoute } from '../common/api-errors';
+import { RequestErrorCode } from '../common/error-codes';
+import { ApiBodyRefusals } from '../common/request-bodies';
+import { TenantErrorCode } from '../tenants/tenant.errors';
+import { AuthErrorCode } from './auth.errors';
 import type { Caller } from './caller';
+import { ROLES } from './principal.entity';
 import type { Role } from './principal.entity';
 
 export const IS_PUBLIC = 'auth:public';
@@ -12,14 +19,44 @@ export const TENANT_PARAM = 'auth:tenant-param';
 /** No bearer token needed (health, docs, JWKS, the token endpoint). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** Roles allowed on a route or controller; routes that say nothing are admin-only. */
-export const Roles = (...roles: Role[]) => SetMetadata(ALLOWED_ROLES, roles);
+/** The security schemes of the OpenAPI document (http-app.ts declares them). */
+export const BEARER_SCHEME = 'bearer';
+export const OAUTH2_SCHEME = 'oauth2';
+
+/**
+ * Documents a controller as the guard treats it: a bearer token from `POST /v1/auth/token` (or
+ * the external identity provider) is needed, and every route may answer what the guard answers.
+ */
+export const ApiCallerAuth = () =>
+  applyDecorators(
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiOAuth2([], OAUTH2_SCHEME),
+    ApiErrors(AuthErrorCode.MissingToken, AuthErrorCode.InvalidToken, AuthErrorCode.IdentityProviderUnavailable, RequestErrorCode.Internal),
+    ApiBodyRefusals(),
+  );
+
+/**
+ * Roles allowed on a route or controller; routes that say nothing are admin-only. Where a role is
+ * left out, the 403 the guard gives it is documented: on a controller, for every route of it
+ * that does not name roles of its own (class decorators run after the methods').
+ */
+export function Roles(...roles: Role[]): MethodDecorator & ClassDecorator {
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    SetMetadata(ALLOWED_ROLES, roles)(target, key!, descriptor!);
+    if (ROLES.every((role) => roles.includes(role))) return descriptor ?? target;
+    if (descriptor) return ApiErrors(AuthErrorCode.Forbidden)(target, key!, descriptor);
+    forEachRoute(target as new () => unknown, (handler, name, route) => {
+      if (!Reflect.hasOwnMetadata(ALLOWED_ROLES, handler)) ApiErrors(AuthErrorCode.Forbidden)((target as new () => unknown).prototype as object, name, route);
+    });
+    return target;
+  }) as MethodDecorator & ClassDecorator;
+}
 
 /**
  * The route acts on the tenant named by this path parameter. A service principal without a
  * grant for it gets the same 404 as for a tenant that does not exist, so ids cannot be probed.
  */
-export const TenantScoped = (param = 'id') => SetMetadata(TENANT_PARAM, param);
+export const TenantScoped = (param = 'id') => applyDecorators(SetMetadata(TENANT_PARAM, param), ApiErrors(TenantErrorCode.NotFound));
 
 /** The authenticated caller, for services that need to know who acts. */
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {

@@ -147,6 +147,7 @@ export class PrincipalsService {
     const missing = await this.tenants.missing(ids);
     if (missing.length > 0) {
       throw new AuthError(AuthErrorCode.UnknownTenantGrant, `tenantGrants names tenants that do not exist: ${missing.slice(0, 10).join(', ')}`, {
+        field: 'tenantGrants',
         errors: [{ field: 'tenantGrants', message: `unknown tenants: ${missing.slice(0, 10).join(', ')}` }],
         unknownTenantIds: missing,
       });

@@ -12,8 +12,8 @@ import { IntegrityError } from '../vault/envelope';
 import { envelopeTableProvider } from '../vault/envelope-stores';
 import { VaultCipher } from '../vault/vault-cipher';
 import { SigningKeyRecord } from './signing-key.entity';
+import { TOKEN_SIGNING_ALGORITHM } from './token-signing-algorithm';
 
-const ALGORITHM = 'ES256';
 const CHANGED = 'signing_keys_changed';
 /** Replicas starting together on an empty table must not each create a first key. */
 const FIRST_KEY_LOCK = 0x736b_6579; // "skey"
@@ -68,7 +68,7 @@ export class SigningKeys implements OnModuleInit {
   sign(claims: JWTPayload, subject: string, ttlSeconds: number): Promise<string> {
     const active = this.keys[0];
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: TOKEN_SIGNING_ALGORITHM, kid: active.kid, typ: 'JWT' })
       .setIssuer(this.config.auth.issuer)
       .setAudience(this.config.auth.audience)
       .setSubject(subject)
@@ -156,7 +156,7 @@ export class SigningKeys implements OnModuleInit {
   }
 
   private async insertNewKey(manager: EntityManager): Promise<string> {
-    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    const { privateKey } = await generateKeyPair(TOKEN_SIGNING_ALGORITHM, { extractable: true });
     const privateJwk = await exportJWK(privateKey);
     const { d: _private, ...publicPart } = privateJwk;
     const kid = await calculateJwkThumbprint(publicPart);
@@ -246,16 +246,16 @@ async function fromPrivateJwkText(text: string, source: string): Promise<Signing
   let privateKey: CryptoKey;
   try {
     if (trimmed.startsWith('-----BEGIN')) {
-      privateKey = await importPKCS8(trimmed.replace(/\\n/g, '\n'), ALGORITHM, { extractable: true });
+      privateKey = await importPKCS8(trimmed.replace(/\\n/g, '\n'), TOKEN_SIGNING_ALGORITHM, { extractable: true });
     } else {
       const jwk = JSON.parse(trimmed) as JWK;
       if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('not a P-256 private key');
-      privateKey = (await importJWK(jwk, ALGORITHM, { extractable: true })) as CryptoKey;
+      privateKey = (await importJWK(jwk, TOKEN_SIGNING_ALGORITHM, { extractable: true })) as CryptoKey;
     }
   } catch (error) {
     throw new Error(`${source} is not a P-256 private key as PKCS#8 PEM or JWK (${(error as Error).message})`);
   }
   const { d: _private, ...publicPart } = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(publicPart);
-  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: ALGORITHM, use: 'sig' } };
+  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: TOKEN_SIGNING_ALGORITHM, use: 'sig' } };
 }

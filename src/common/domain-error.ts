@@ -1,10 +1,16 @@
-/** How a domain failure maps onto HTTP; the exception filter owns the mapping to status codes. */
+import { RequestErrorCode } from './error-codes';
+
+/** How a domain failure maps onto HTTP; `STATUS_OF_KIND` (error-codes.ts) gives each its status code. */
 export type ErrorKind =
   | 'invalid'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  /** The request body is over the size limit. */
+  | 'too_large'
+  /** The request body is of a media type the route does not read. */
+  | 'unsupported_media_type'
   | 'too_many_requests'
   | 'unavailable'
   /** Stored data failed a check (an integrity error): the server's fault, named precisely. */
@@ -36,14 +42,14 @@ export class DomainError extends Error {
   }
 }
 
-/** Input that failed validation, field by field. */
+/** Input that failed validation, field by field; `field` names the first at fault. */
 export class ValidationFailedError extends DomainError {
   constructor(readonly problems: FieldProblem[]) {
     super(
-      'validation_failed',
+      RequestErrorCode.ValidationFailed,
       'invalid',
       problems.length === 1 ? problems[0].message : `${problems.length} fields are invalid: ${problems.map((p) => p.field).join(', ')}`,
-      { errors: problems },
+      { field: problems[0]?.field, errors: problems },
     );
   }
 

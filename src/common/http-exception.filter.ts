@@ -1,27 +1,18 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from './oauth.error';
-import { DomainError, ErrorKind } from './domain-error';
+import { DomainError } from './domain-error';
+import { RequestErrorCode, statusOfCode, STATUS_OF_KIND } from './error-codes';
 import { isDataException, sqlStateOf } from './postgres-errors';
-
-const STATUS_BY_KIND: Record<ErrorKind, number> = {
-  invalid: HttpStatus.BAD_REQUEST,
-  unauthenticated: HttpStatus.UNAUTHORIZED,
-  forbidden: HttpStatus.FORBIDDEN,
-  not_found: HttpStatus.NOT_FOUND,
-  conflict: HttpStatus.CONFLICT,
-  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
-  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
-  internal: HttpStatus.INTERNAL_SERVER_ERROR,
-};
+import { routeConfigOf } from './route-config';
 
 /** Fastify's own codes for requests it refuses before a handler runs. */
-const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', message: 'The request body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'empty_body', message: 'The request body is empty but Content-Type says JSON' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body_too_large', message: 'The request body is larger than the limit' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Unsupported Content-Type; send application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_content_length', message: 'Content-Length does not match the body' },
+const FASTIFY_CODES: Record<string, { code: RequestErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: RequestErrorCode.MalformedJson, message: 'The request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: RequestErrorCode.EmptyBody, message: 'The request body is empty but Content-Type says JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: RequestErrorCode.BodyTooLarge, message: 'The request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: RequestErrorCode.UnsupportedMediaType, message: 'Unsupported Content-Type; send application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: RequestErrorCode.InvalidContentLength, message: 'Content-Length does not match the body' },
 };
 
 export interface ErrorBody {
@@ -70,7 +61,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { statusCode: exception.status, code: exception.error, message: exception.description };
     }
     if (exception instanceof DomainError) {
-      return { statusCode: STATUS_BY_KIND[exception.kind], code: exception.code, message: exception.message, ...exception.details };
+      return { statusCode: STATUS_OF_KIND[exception.kind], code: exception.code, message: exception.message, ...exception.details };
     }
     // Nest wraps Fastify's own refusals (malformed JSON, body too large) in an HttpException.
     const fastify = fastifyError(exception instanceof HttpException ? exception.cause : exception);
@@ -84,14 +75,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { ...details, statusCode: status, code: codeForStatus(status), message: typeof message === 'string' ? message : exception.message };
     }
     // Defence in depth: a value PostgreSQL cannot read is the caller's mistake, not a 500.
-    if (isDataException(exception)) return { statusCode: 400, code: 'invalid_input', message: 'The request holds a value that is not valid here' };
-    return { statusCode: 500, code: 'internal_error', message: 'Internal server error' };
+    if (isDataException(exception)) {
+      return {
+        statusCode: statusOfCode(RequestErrorCode.InvalidInput),
+        code: RequestErrorCode.InvalidInput,
+        message: 'The request holds a value that is not valid here',
+      };
+    }
+    return { statusCode: statusOfCode(RequestErrorCode.Internal), code: RequestErrorCode.Internal, message: 'Internal server error' };
   }
 }
 
-/** Routes marked with `@RouteConfig({ oauth: true })` answer errors in OAuth form. */
+/** Routes marked with `@RouteOptions({ oauth: true })` answer errors in OAuth form. */
 function isOAuthRoute(request: FastifyRequest | undefined): boolean {
-  return (request?.routeOptions?.config as { oauth?: boolean } | undefined)?.oauth === true;
+  return routeConfigOf(request).oauth === true;
 }
 
 function toOAuthBody(exception: unknown, body: ErrorBody): { error: string; error_description: string } {
@@ -106,7 +103,7 @@ function fastifyError(exception: unknown): ErrorBody | undefined {
   if (typeof code !== 'string' || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
   const known = FASTIFY_CODES[code];
   return {
-    statusCode,
+    statusCode: known ? statusOfCode(known.code) : statusCode,
     code: known?.code ?? codeForStatus(statusCode),
     message: known?.message ?? 'The request could not be read',
   };
@@ -115,7 +112,7 @@ function fastifyError(exception: unknown): ErrorBody | undefined {
 function codeForStatus(status: number): string {
   switch (status) {
     case 400:
-      return 'bad_request';
+      return RequestErrorCode.BadRequest;
     case 401:
       return 'unauthenticated';
     case 403:
@@ -127,14 +124,14 @@ function codeForStatus(status: number): string {
     case 409:
       return 'conflict';
     case 413:
-      return 'body_too_large';
+      return RequestErrorCode.BodyTooLarge;
     case 415:
-      return 'unsupported_media_type';
+      return RequestErrorCode.UnsupportedMediaType;
     case 429:
       return 'too_many_requests';
     case 503:
       return 'unavailable';
     default:
-      return status >= 500 ? 'internal_error' : 'bad_request';
+      return status >= 500 ? RequestErrorCode.Internal : RequestErrorCode.BadRequest;
   }
 }

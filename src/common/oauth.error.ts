@@ -4,7 +4,8 @@
  */
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'too_many_requests';
 
-const STATUS: Record<OAuthErrorCode, number> = {
+/** The status each error is answered with (and documented under). */
+export const OAUTH_ERROR_STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
   invalid_client: 401,
   unsupported_grant_type: 400,
@@ -22,6 +23,6 @@ export class OAuthError extends Error {
   ) {
     super(description);
     this.name = 'OAuthError';
-    this.status = STATUS[error];
+    this.status = OAUTH_ERROR_STATUS[error];
   }
 }

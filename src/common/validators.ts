@@ -1,7 +1,10 @@
 import { applyDecorators, Param, PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsNotEmpty, IsString, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
+import { ApiParam } from '@nestjs/swagger';
+import { ApiErrors } from './api-errors';
 import { ValidationFailedError } from './domain-error';
+import { RequestErrorCode } from './error-codes';
 import { isPlainText, isUuid } from './formats';
 
 /**
@@ -17,9 +20,14 @@ export function Trim(): PropertyDecorator {
   return Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 }
 
-/** A path parameter that must be a UUID; anything else is a 400 naming the parameter. */
-export function UuidParam(name = 'id'): ParameterDecorator {
-  return Param(name, new UuidPipe(name));
+/** A path parameter that must be a UUID; anything else is a 400 naming the parameter. Documented as such. */
+export function UuidParam(name = 'id', description = 'A UUID'): ParameterDecorator {
+  return (target, key, index) => {
+    Param(name, new UuidPipe(name))(target, key, index);
+    const descriptor = Object.getOwnPropertyDescriptor(target, key!)!;
+    ApiParam({ name, description, schema: { type: 'string', format: 'uuid' } })(target, key!, descriptor);
+    ApiErrors(RequestErrorCode.ValidationFailed)(target, key!, descriptor);
+  };
 }
 
 /** Lower-cases the id, so that `ABC...` and `abc...` are one tenant to grants and caches alike. */

@@ -159,4 +159,31 @@ describe('configuration', () => {
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
   });
+
+  it('defaults new credentials to 6 logins a minute in the sandbox and 12 in production, and validates the sandbox default', () => {
+    expect(loadAppConfig({}).myinvois.defaultLoginRatePerMinute).toEqual({ sandbox: 6, production: 12 });
+    expect(loadAppConfig({ MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE: '3' }).myinvois.defaultLoginRatePerMinute.sandbox).toBe(3);
+    expect(problemsOf({ MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE: '0' })).toEqual([expect.stringMatching(/^MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE is 0:/)]);
+    expect(problemsOf({ MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE: 'six' })).toEqual([expect.stringMatching(/^MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE/)]);
+  });
+
+  it('reads the login back-off, refusing a base above the cap', () => {
+    expect(loadAppConfig({}).myinvois.loginBackoff).toEqual({ backoffBaseMs: 2000, backoffMaxMs: 60_000 });
+    expect(problemsOf({ LOGIN_BACKOFF_BASE_MS: '5000', LOGIN_BACKOFF_MAX_MS: '1000' })).toEqual([
+      'LOGIN_BACKOFF_BASE_MS (5000) must not exceed LOGIN_BACKOFF_MAX_MS (1000)',
+    ]);
+    expect(problemsOf({ REFRESH_BACKOFF_BASE_MS: '600000' })).toEqual(['REFRESH_BACKOFF_BASE_MS (600000) must not exceed REFRESH_BACKOFF_MAX_MS (300000)']);
+    expect(problemsOf({ LOGIN_BACKOFF_MAX_MS: '10' })).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_MS is 10:/)]);
+  });
+
+  it('takes AUTH_ISSUER as the discovery issuer when it is a URL, and refuses one that cannot be served', () => {
+    expect(loadAppConfig({}).auth).toMatchObject({ issuer: 'myinvois-broker', issuerUrl: undefined });
+    expect(loadAppConfig({ AUTH_ISSUER: 'https://broker.example.com' }).auth).toMatchObject({
+      issuer: 'https://broker.example.com',
+      issuerUrl: 'https://broker.example.com',
+    });
+    expect(problemsOf({ AUTH_ISSUER: 'https://broker.example.com/broker/' })).toEqual([
+      expect.stringMatching(/^AUTH_ISSUER is "https:\/\/broker.example.com\/broker\/": AUTH_ISSUER must be the origin callers reach the broker at/),
+    ]);
+  });
 });

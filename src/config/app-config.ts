@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { AppEnvironment } from './app-environment';
 import { validateEnvironment } from './environment-validation';
 import type { Pkcs11DeviceConfig } from './pkcs11-environment';
+import { isIssuerUrl } from './issuer-url';
 import type { TrustProxy } from './trust-proxy';
 import { KeyRingKind, parsePkcs11Keys } from './vault-keys';
 
@@ -32,6 +33,8 @@ export class AppConfig {
 
   readonly auth: {
     readonly issuer: string;
+    /** AUTH_ISSUER when it is a URL: the issuer of the discovery metadata, whatever host a request names. */
+    readonly issuerUrl?: string;
     readonly audience: string;
     readonly tokenTtlSeconds: number;
     readonly signingKey?: string;
@@ -73,6 +76,10 @@ export class AppConfig {
     readonly timeoutMs: number;
     readonly loginWaitMaxMs: number;
     readonly onDemandReserve: number;
+    /** The default `loginRatePerMinute` of a new credential, by environment. */
+    readonly defaultLoginRatePerMinute: { readonly sandbox: number; readonly production: number };
+    /** After MyInvois failed or refused the request itself: how the next attempts wait. */
+    readonly loginBackoff: { readonly backoffBaseMs: number; readonly backoffMaxMs: number };
   };
 
   readonly tokens: {
@@ -114,6 +121,7 @@ export class AppConfig {
     };
     this.auth = {
       issuer: env.AUTH_ISSUER,
+      issuerUrl: isIssuerUrl(env.AUTH_ISSUER) ? env.AUTH_ISSUER : undefined,
       audience: env.AUTH_AUDIENCE,
       tokenTtlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
       signingKey: env.AUTH_SIGNING_KEY,
@@ -152,6 +160,9 @@ export class AppConfig {
       timeoutMs: env.MYINVOIS_TIMEOUT_MS,
       loginWaitMaxMs: env.LOGIN_WAIT_MAX_MS,
       onDemandReserve: env.LOGIN_BUDGET_ON_DEMAND_RESERVE,
+      // Production's limit is published (12 a minute per client ID); the sandbox's is lower and unpublished.
+      defaultLoginRatePerMinute: { sandbox: env.MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE, production: 12 },
+      loginBackoff: { backoffBaseMs: env.LOGIN_BACKOFF_BASE_MS, backoffMaxMs: env.LOGIN_BACKOFF_MAX_MS },
     };
     this.tokens = {
       minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS,

@@ -1,6 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { isPlainText } from '../common/formats';
 import { IsPostgresUrl } from './is-postgres-url';
+import { IsIssuer } from './issuer-url';
 import { CrossChecked, setTogether, ToBoolean, ToInteger, ToNumber } from './environment-validation';
 import { Pkcs11Environment } from './pkcs11-environment';
 import { IsTrustProxy, ToTrustProxy } from './trust-proxy';
@@ -82,6 +83,8 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
 
   // --- callers of the broker (src/auth) ---
 
+  /** The tokens' `iss`; as an https URL (the broker's public origin) also the issuer of its discovery metadata. */
+  @IsIssuer()
   @MinLength(1)
   @IsString()
   AUTH_ISSUER = 'myinvois-broker';
@@ -280,6 +283,31 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @ToInteger()
   LOGIN_BUDGET_ON_DEMAND_RESERVE = 1;
 
+  /**
+   * Logins a minute for `sandbox` credentials created without `loginRatePerMinute`. Since
+   * 28 April 2025 the sandbox has had lower limits than production's 12, and LHDN does not
+   * publish them: half of production's keeps a sandbox client ID clear of its 429s.
+   */
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE = 6;
+
+  /** After MyInvois fails (an outage, a maintenance page) or refuses the broker's request: the first wait, doubling per failure ... */
+  @Max(3_600_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  LOGIN_BACKOFF_BASE_MS = 2000;
+
+  /** ... up to this, so that MyInvois coming back is noticed within about this long. */
+  @Max(3_600_000)
+  @Min(500)
+  @IsInt()
+  @ToInteger()
+  LOGIN_BACKOFF_MAX_MS = 60_000;
+
   /** Default minimum lifetime left on a token handed out (callers may ask for more or less). */
   @Max(3540)
   @Min(0)
@@ -362,6 +390,7 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
     return [
       ...this.productionProblems(invalid),
       ...this.vaultProblems(invalid),
+      ...this.backoffProblems(invalid),
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),
       ...setTogether({
         AUTH_EXTERNAL_ISSUER: this.AUTH_EXTERNAL_ISSUER,
@@ -382,6 +411,17 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
     // The PKCS#11 ring holds its own master keys; VAULT_KEYS beside it is only for moving to it.
     if (this.VAULT_KEY_RING === 'pkcs11') required.splice(1, 1);
     return required.filter(([name]) => this[name] === undefined && !invalid.has(name)).map(([name, what]) => `${name} is not set: production needs ${what}`);
+  }
+
+  private backoffProblems(invalid: ReadonlySet<string>): string[] {
+    const problems: string[] = [];
+    if (!invalid.has('LOGIN_BACKOFF_BASE_MS') && !invalid.has('LOGIN_BACKOFF_MAX_MS') && this.LOGIN_BACKOFF_BASE_MS > this.LOGIN_BACKOFF_MAX_MS) {
+      problems.push(`LOGIN_BACKOFF_BASE_MS (${this.LOGIN_BACKOFF_BASE_MS}) must not exceed LOGIN_BACKOFF_MAX_MS (${this.LOGIN_BACKOFF_MAX_MS})`);
+    }
+    if (!invalid.has('REFRESH_BACKOFF_BASE_MS') && !invalid.has('REFRESH_BACKOFF_MAX_MS') && this.REFRESH_BACKOFF_BASE_MS > this.REFRESH_BACKOFF_MAX_MS) {
+      problems.push(`REFRESH_BACKOFF_BASE_MS (${this.REFRESH_BACKOFF_BASE_MS}) must not exceed REFRESH_BACKOFF_MAX_MS (${this.REFRESH_BACKOFF_MAX_MS})`);
+    }
+    return problems;
   }
 
   private vaultProblems(invalid: ReadonlySet<string>): string[] {

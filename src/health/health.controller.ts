@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/decorators';
 import { Readiness } from './readiness';
+import { HealthDto, HealthUnavailableDto } from './dto/health.dto';
 import { ShutdownState } from './shutdown-state';
 
 @ApiTags('health')
@@ -17,16 +18,29 @@ export class HealthController {
     private readonly readiness: Readiness,
   ) {}
 
-  /** The process is up and its event loop answers; nothing else is checked. */
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'Anyone may call it. The process is up and its event loop answers; nothing else is checked. For the liveness probe.',
+  })
+  @ApiOkResponse({ type: HealthDto, description: 'Alive' })
+  @ApiServiceUnavailableResponse({ type: HealthUnavailableDto, description: 'Not alive' })
   live() {
     return this.health.check([]);
   }
 
-  /** Ready for traffic: the database answers and no shutdown is under way. Also reports (without failing on it) the key ring's state. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'Anyone may call it. 200 when the database answers and no shutdown is under way; 503 from the moment the replica receives SIGTERM, ' +
+      'so that the load balancer takes it out of rotation while it finishes its requests. It also reports, without failing on it, ' +
+      "the vault's key ring (`keyRing`): a replica whose HSM is away still serves every cached token.",
+  })
+  @ApiOkResponse({ type: HealthDto, description: 'Ready for traffic' })
+  @ApiServiceUnavailableResponse({ type: HealthUnavailableDto, description: 'Not ready: the database does not answer, or the replica is shutting down' })
   ready() {
     return this.health.check([
       () => {

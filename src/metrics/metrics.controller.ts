@@ -1,20 +1,28 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/decorators';
+import { ApiCallerAuth, Roles } from '../auth/decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('metrics')
-@ApiBearerAuth()
+@ApiCallerAuth()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
-  /** Prometheus text format. Any principal may scrape (give the scraper a service principal without grants). */
   @Get()
   @Roles('admin', 'service')
   @Header('cache-control', 'no-store')
-  @ApiOkResponse({ description: 'Prometheus exposition format' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Any principal (give the scraper a `service` principal without tenant grants; Prometheus logs in at `/v1/auth/token` with its ' +
+      '`oauth2` scrape setting). The Prometheus text exposition format: process metrics and the `broker_*` series.',
+  })
+  @ApiOkResponse({
+    content: { 'text/plain': { schema: { type: 'string', example: '# HELP broker_audit_available 1 when audit events can be written\n' } } },
+    description: 'Prometheus exposition format (text/plain; version=0.0.4)',
+  })
   async scrape(@Res() reply: FastifyReply): Promise<void> {
     const { contentType, body } = await this.metrics.render();
     await reply.header('content-type', contentType).send(body);

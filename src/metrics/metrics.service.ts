@@ -51,7 +51,7 @@ export class MetricsService {
 
   readonly loginBudgetExhausted = new Counter({
     name: 'broker_login_budget_exhausted_total',
-    help: 'Logins refused because the client ID budget was spent or paused after a 429',
+    help: 'Logins refused because the client ID budget was spent, paused after a 429, or backing off after MyInvois failed',
     labelNames: ['purpose', 'reason'] as const,
     registers: [this.registry],
   });

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors, request } from 'undici';
 import { AppConfig } from '../config/app-config';
 import type { Environment } from '../tenants/tenant.entity';
-import { classifyResponse, LoginOutcome } from './login-outcome';
+import { classify, LoginOutcome, UpstreamAnswer } from './login-outcome';
 
 export interface LoginRequest {
   environment: Environment;
@@ -46,17 +46,22 @@ export class MyInvoisClient implements OnApplicationShutdown {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     if (input.onBehalfOf) headers.onbehalfof = input.onBehalfOf;
     const url = `${this.config.myinvois.baseUrls[input.environment]}/connect/token`;
+    const asked = { scope: input.scope, onBehalfOf: Boolean(input.onBehalfOf) };
+    return classify(await this.send(url, headers, form.toString(), abort), asked);
+  }
+
+  private async send(url: string, headers: Record<string, string>, body: string, abort?: AbortSignal): Promise<UpstreamAnswer> {
     const timeout = AbortSignal.timeout(this.config.myinvois.timeoutMs);
     const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
     try {
-      const response = await request(url, { method: 'POST', headers, body: form.toString(), dispatcher: this.agent, signal });
-      const body = await readLimited(response.body);
+      const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
+      const text = await readLimited(response.body);
       const responseHeaders = Object.fromEntries(
         Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value[0] : value]),
       );
-      return classifyResponse(response.statusCode, responseHeaders, body, input.scope);
+      return { kind: 'response', status: response.statusCode, headers: responseHeaders, body: text };
     } catch (error) {
-      if (abort?.aborted) return { kind: 'transient', reason: 'connection', description: 'abandoned: the broker is shutting down' };
+      if (abort?.aborted) return { kind: 'abandoned' };
       return transportFailure(error, timeout.aborted, this.config.myinvois.timeoutMs);
     }
   }
@@ -78,11 +83,11 @@ async function readLimited(body: AsyncIterable<Buffer> & { dump?: () => Promise<
 }
 
 /** Errors never carry the request (it holds the secret); only what kind of failure it was. */
-function transportFailure(error: unknown, timedOut: boolean, timeoutMs: number): LoginOutcome {
+function transportFailure(error: unknown, timedOut: boolean, timeoutMs: number): UpstreamAnswer {
   if (timedOut || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
-    return { kind: 'transient', reason: 'timeout', description: `no complete answer within ${timeoutMs} ms` };
+    return { kind: 'timeout', description: `no complete answer within ${timeoutMs} ms` };
   }
-  if (error instanceof errors.ConnectTimeoutError) return { kind: 'transient', reason: 'timeout', description: 'connecting timed out' };
+  if (error instanceof errors.ConnectTimeoutError) return { kind: 'timeout', description: 'connecting timed out' };
   const code = (error as { code?: string })?.code;
-  return { kind: 'transient', reason: 'connection', description: `connection failed${code ? ` (${code})` : ''}` };
+  return { kind: 'connection', description: `connection failed${code ? ` (${code})` : ''}` };
 }

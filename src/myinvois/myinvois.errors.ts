@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum MyInvoisErrorCode {
   BudgetExhausted = 'login_budget_exhausted',
@@ -6,11 +7,11 @@ export enum MyInvoisErrorCode {
   RequestRefused = 'upstream_request_refused',
 }
 
-const KIND: Record<MyInvoisErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<MyInvoisErrorCode>({
   [MyInvoisErrorCode.BudgetExhausted]: 'unavailable',
   [MyInvoisErrorCode.Unavailable]: 'unavailable',
   [MyInvoisErrorCode.RequestRefused]: 'unavailable',
-};
+});
 
 export class MyInvoisError extends DomainError {
   constructor(code: MyInvoisErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {
@@ -24,6 +25,16 @@ export class MyInvoisError extends DomainError {
         ? 'MyInvois asked this client ID to wait (429); no login is possible before Retry-After'
         : "This client ID's MyInvois login budget is spent for now; retry after Retry-After",
       { reason },
+      retryAfterSeconds,
+    );
+  }
+
+  /** MyInvois has been failing this client ID: no login before Retry-After (then one goes out to see whether it is back). */
+  static backingOff(retryAfterSeconds: number): MyInvoisError {
+    return new MyInvoisError(
+      MyInvoisErrorCode.Unavailable,
+      'MyInvois has been failing this client ID; the next login attempt is after Retry-After',
+      { reason: 'backing_off' },
       retryAfterSeconds,
     );
   }

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { LoginBudget } from '../myinvois/login-budget';
-import { tokensAtRisk } from '../tokens/refresh-policy';
+import { forecastTokensAtRisk } from '../tokens/refresh-policy';
 import { TokenStore } from '../tokens/token-store';
 import { TokensService } from '../tokens/tokens.service';
 import { renewInTurns, RenewalWork } from './renewal-turns';
@@ -89,10 +89,7 @@ export class RefresherService implements OnApplicationBootstrap, BeforeApplicati
     const now = Date.now();
     const forecast = new Set<string>();
     for (const credential of await this.store.inUseExpiries(this.config.refresh.activeWindowSeconds)) {
-      const perWindow = Math.max(1, credential.limit - this.config.myinvois.onDemandReserve);
-      // Logins already made in this window (requests' and refreshes') are not available to renewals.
-      const availableNow = Math.max(0, credential.limit - credential.loginsInWindow) - this.config.myinvois.onDemandReserve;
-      const atRisk = tokensAtRisk(credential.expiriesMs, { perWindow, availableNow, windowMs: LoginBudget.WINDOW_MS, nowMs: now });
+      const atRisk = forecastTokensAtRisk(credential, this.config.myinvois.onDemandReserve, LoginBudget.WINDOW_MS, now);
       this.metrics.refreshTokensAtRisk.set({ client_id: credential.clientId }, atRisk);
       forecast.add(credential.clientId);
       if (atRisk > 0 && now - (this.lastWarning.get(credential.credentialId) ?? 0) > WARN_EVERY_MS) {

@@ -1,29 +1,32 @@
 /**
  * MyInvois identity simulator: stands in for LHDN MyInvois's OAuth token endpoint in tests,
- * benchmarks and demos, following shared/docs/myinvois-identity.md. State lives in memory.
+ * benchmarks and demos, following what MyInvois's identity service does (README.md, "The MyInvois
+ * simulator"). State lives in memory.
  *
  * Token endpoint, as MyInvois:
  *   POST /connect/token                form body: client_id, client_secret, grant_type=client_credentials,
  *                                      scope=InvoicingAPI (optional); header `onbehalfof: TIN[:BRN]` for
  *                                      intermediaries. 200 `{ access_token, token_type, expires_in, scope }`,
  *                                      400 `{ error, error_description }`, 429 with Retry-After and
- *                                      X-Rate-Limit-{Limit,Remaining,Reset}.
+ *                                      X-Rate-Limit-{Limit,Remaining,Reset} (Reset on the 429 only); every
+ *                                      answer that is not a token carries a `correlationId` header.
  *
  * Control API (JSON; bad input is a 400 naming the field, an unknown client ID a 404):
  *   GET    /_sim/health                       { ok: true }
  *   GET    /_sim/jwks                         the public key that signs access tokens (RS256, with kid)
  *   POST   /_sim/clients                      { clientId, secrets: [s1] | [s1, s2], kind: taxpayer|intermediary,
  *                                               tin, brn?, allowedOnBehalfOf?: (TIN|TIN:BRN)[], blocked?,
- *                                               rateLimitPerMinute?, tokenTtlSeconds? }
+ *                                               rateLimitPerMinute?, tokenTtlSeconds?, tokenShape?: 2025|2024 }
  *                                             201 when new, 200 when it replaced a client with that ID
  *   GET    /_sim/clients                      every client (secrets included: this API is for tests)
  *   GET    /_sim/clients/:clientId
- *   PATCH  /_sim/clients/:clientId            any of secrets, blocked, allowedOnBehalfOf,
+ *   PATCH  /_sim/clients/:clientId            any of secrets, blocked, allowedOnBehalfOf, tokenShape,
  *                                             rateLimitPerMinute, tokenTtlSeconds (null: back to the default)
  *   DELETE /_sim/clients/:clientId            204
  *   GET    /_sim/faults                       { global, clients: { [clientId]: fault } }
- *   PUT    /_sim/faults                       global fault: { kind: none|status|latency|hang|non_json|gateway,
- *                                               status?, latencyMs?, remaining? }
+ *   PUT    /_sim/faults                       global fault: { kind: none|status|latency|hang|non_json|empty|
+ *                                               gateway|oauth_error, status?, latencyMs?, retryAfterSeconds?,
+ *                                               error?, description? (oauth_error), remaining? }
  *   PUT    /_sim/clients/:clientId/faults     the same, for requests with that client_id; wins over the global one
  *   DELETE /_sim/faults                       clears every fault, global and per client (204)
  *   GET    /_sim/counters                     { total: Counters, clients: { [clientId]: Counters } }
@@ -31,6 +34,8 @@
  *                                               faultsServed, placeholderCalls, inFlight, maxInFlight }
  *   GET    /_sim/clients/:clientId/logins     successful logins, oldest first:
  *                                             [{ at, onBehalfOf, scope, secret: 1|2, expiresAt, jti }]
+ *   GET    /_sim/clients/:clientId/failures   the newest 200 answers that were not a token, oldest first:
+ *                                             [{ at, status, correlationId, retryAfterSeconds? }]
  *   POST   /_sim/counters/reset               zeroes counters, login logs and rate-limit windows (204)
  *
  * Faults run before the rate limit and the credential checks and use no rate-limit slot; a

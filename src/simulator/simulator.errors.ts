@@ -1,12 +1,13 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum SimulatorErrorCode {
   ClientNotFound = 'simulated_client_not_found',
 }
 
-const KIND: Record<SimulatorErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<SimulatorErrorCode>({
   [SimulatorErrorCode.ClientNotFound]: 'not_found',
-};
+});
 
 /** Errors of the control API (`/_sim/...`); the token endpoint answers in OAuth terms instead. */
 export class SimulatorError extends DomainError {

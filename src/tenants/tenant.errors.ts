@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum TenantErrorCode {
   NotFound = 'tenant_not_found',
@@ -6,11 +7,11 @@ export enum TenantErrorCode {
   CredentialTaken = 'tenant_credential_taken',
 }
 
-const KIND: Record<TenantErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<TenantErrorCode>({
   [TenantErrorCode.NotFound]: 'not_found',
   [TenantErrorCode.TinTaken]: 'conflict',
   [TenantErrorCode.CredentialTaken]: 'conflict',
-};
+});
 
 export class TenantError extends DomainError {
   constructor(code: TenantErrorCode, message: string, details?: Record<string, unknown>) {

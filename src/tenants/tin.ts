@@ -1,6 +1,7 @@
 /**
- * Malaysian tax identification numbers as MyInvois uses them (see
- * ../shared/docs/myinvois-identity.md, "TINs"). Pure functions, no framework.
+ * Malaysian tax identification numbers as MyInvois uses them: `IG` and up to 12 digits for
+ * individuals, a prefix and digits ending in 0 for everyone else (README.md, under "API").
+ * Pure functions, no framework.
  */
 
 /** Prefixes of non-individual TINs; longer ones first so `CS` is not read as `C`. */

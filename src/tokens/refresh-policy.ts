@@ -1,14 +1,16 @@
+import type { BackoffSettings } from '../myinvois/backoff';
+
+export { backoffMs } from '../myinvois/backoff';
+
 /**
  * When a token should be renewed, and how long to wait after a failed renewal. Pure, so the
  * arithmetic is tested on its own; the numbers come from the REFRESH_* settings.
  */
-export interface RefreshPolicySettings {
+export interface RefreshPolicySettings extends BackoffSettings {
   /** Due when this share of the lifetime is left. */
   thresholdRatio: number;
   /** Up to this share of the lifetime earlier, at random. */
   jitterRatio: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
 }
 
 /**
@@ -19,12 +21,6 @@ export interface RefreshPolicySettings {
 export function refreshDueAt(acquiredAtMs: number, expiresAtMs: number, settings: RefreshPolicySettings, random = Math.random()): Date {
   const lifetimeMs = Math.max(0, expiresAtMs - acquiredAtMs);
   return new Date(expiresAtMs - lifetimeMs * (settings.thresholdRatio + random * settings.jitterRatio));
-}
-
-/** Exponential with ±20 % jitter, capped; never sooner than MyInvois asked (`Retry-After`). */
-export function backoffMs(failures: number, settings: RefreshPolicySettings, retryAfterMs = 0, random = Math.random()): number {
-  const exponential = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** Math.max(0, failures - 1));
-  return Math.max(retryAfterMs, Math.round(exponential * (0.8 + 0.4 * random)));
 }
 
 export interface BudgetOutlook {
@@ -50,4 +46,20 @@ export function tokensAtRisk(expiriesMs: number[], outlook: BudgetOutlook): numb
   const windowsAway = (k: number) => (k < now ? 0 : 1 + Math.floor((k - now) / rate));
   const sorted = [...expiriesMs].sort((a, b) => a - b);
   return sorted.filter((expiresAt, k) => expiresAt < nowMs + windowsAway(k) * windowMs + loginMs).length;
+}
+
+/**
+ * The refresher's forecast for one client ID: of its tokens in use (`expiriesMs`), how many the
+ * budget cannot renew before they expire, given its limit, the logins already made in this
+ * window (requests' and refreshes') and the slots each window leaves to requests.
+ */
+export function forecastTokensAtRisk(
+  budget: { limit: number; loginsInWindow: number; expiriesMs: number[] },
+  onDemandReserve: number,
+  windowMs: number,
+  nowMs: number,
+): number {
+  const perWindow = Math.max(1, budget.limit - onDemandReserve);
+  const availableNow = Math.max(0, budget.limit - budget.loginsInWindow) - onDemandReserve;
+  return tokensAtRisk(budget.expiriesMs, { perWindow, availableNow, windowMs, nowMs });
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../audit/actor';
+import type { LoginFailure } from '../myinvois/login-outcome';
+import { CredentialHealth } from '../vault/credential-health.service';
 import { TokenError, TokenErrorCode } from './tokens.errors';
 
 /** The secrets were replaced while a login waited for a slot: open them again. */
@@ -26,6 +29,7 @@ interface CredentialState {
   preferred_secret: number;
   last_error_code: string | null;
   last_error_description: string | null;
+  last_error_correlation_id: string | null;
   /** Newest first. */
   refusals: Array<{ secret: number; code: string; description: string }>;
 }
@@ -38,7 +42,10 @@ interface CredentialState {
  */
 @Injectable()
 export class SecretRefusals {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly health: CredentialHealth,
+  ) {}
 
   /**
    * The next secret to send, among `held` (opened at `secretsVersion`) and not yet `tried` by
@@ -56,7 +63,7 @@ export class SecretRefusals {
   ): Promise<number> {
     // The credentials table is the vault's; read here directly because this must happen in the budget's transaction.
     const [state] = (await manager.query(
-      `SELECT c.status, c.secrets_version, c.preferred_secret, c.last_error_code, c.last_error_description,
+      `SELECT c.status, c.secrets_version, c.preferred_secret, c.last_error_code, c.last_error_description, c.last_error_correlation_id,
               coalesce((SELECT json_agg(json_build_object('secret', r.secret, 'code', r.error_code, 'description', r.error_description)
                                  ORDER BY r.refused_at DESC)
                           FROM secret_refusals r WHERE r.credential_id = c.id AND r.secrets_version = c.secrets_version), '[]') AS refusals
@@ -66,7 +73,7 @@ export class SecretRefusals {
     if (!state) throw new TokenError(TokenErrorCode.NoCredential, `Credential ${credentialId} no longer exists`);
     if (state.secrets_version !== held.secretsVersion) throw new SecretsChanged();
     if (state.status === 'invalid' && !evenIfInvalid) {
-      throw TokenError.credentialInvalid(credentialId, state.last_error_code, state.last_error_description);
+      throw TokenError.credentialInvalid(credentialId, state.last_error_code, state.last_error_description, state.last_error_correlation_id);
     }
     const refused = new Set(evenIfInvalid ? [] : state.refusals.map((refusal) => refusal.secret));
     const next = nextSecret(state.preferred_secret, held.secrets, tried, refused);
@@ -75,6 +82,48 @@ export class SecretRefusals {
       throw new AllSecretsRefused(latest?.code ?? 'refused', latest?.description ?? '');
     }
     return next;
+  }
+
+  /**
+   * MyInvois refused `secret` (the one this login sent). Written down before anything else, so
+   * that it is never sent again whatever the attempt with the other secret meets. Answers
+   * `try_other_secret` while one is left to try; otherwise the credential is now `invalid` and
+   * this throws `credential_invalid`. A blocked or expired user is refused whatever the secret:
+   * the other one is not tried. An operator's verification (`evenIfInvalid`) tries every secret
+   * once, refused or not.
+   */
+  async refuse(
+    actor: Actor,
+    credentialId: string,
+    held: { secretsVersion: number; preferred: number; secrets: readonly number[] },
+    secret: number,
+    tried: ReadonlySet<number>,
+    refusal: Extract<LoginFailure, { kind: 'refused' }>,
+    evenIfInvalid: boolean,
+  ): Promise<'try_other_secret'> {
+    const refused = await this.record(credentialId, held.secretsVersion, secret, refusal);
+    const left = refusal.everySecret ? undefined : nextSecret(held.preferred, held.secrets, tried, evenIfInvalid ? new Set() : refused);
+    if (left !== undefined) return 'try_other_secret';
+    const upstream = { code: refusal.code, description: refusal.description, status: refusal.status, correlationId: refusal.correlationId };
+    await this.health.markInvalid(actor, credentialId, held.secretsVersion, upstream);
+    throw TokenError.credentialInvalid(credentialId, refusal.code, refusal.description, refusal.correlationId);
+  }
+
+  /** A login found every secret of this version refused already (by other logins): the credential is `invalid`. */
+  async condemn(actor: Actor, credentialId: string, secretsVersion: number, refusal: AllSecretsRefused): Promise<never> {
+    await this.health.markInvalid(actor, credentialId, secretsVersion, {
+      code: refusal.code,
+      description: refusal.description,
+      status: null,
+      correlationId: null,
+    });
+    throw TokenError.credentialInvalid(credentialId, refusal.code, refusal.description);
+  }
+
+  /** `secret` of this version logged in: the credential is `valid` (its degraded episode over), that secret preferred and no longer refused. */
+  async worked(actor: Actor, credentialId: string, secretsVersion: number, secret: number): Promise<void> {
+    await this.health.recordWorkingSecret(actor, credentialId, secretsVersion, secret);
+    await this.forget(credentialId, secretsVersion, secret);
   }
 
   /** MyInvois refused `secret` of this version of the credential's secrets. Answers every refused secret of that version. */

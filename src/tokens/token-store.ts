@@ -21,6 +21,8 @@ export interface StoredToken {
 export interface Lease {
   key: TokenKey;
   id: string;
+  /** The key's failed logins in a row when the lease was taken: its back-off after the next one grows from there. */
+  failures?: number;
 }
 
 /** The lease went to another acquisition (it ran out while this one waited): this one must not log in. */
@@ -44,16 +46,24 @@ export type Claim =
   | { kind: 'leased'; lease: Lease }
   /** Another acquisition (another replica, the refresher, a verification) is logging in for this key right now. */
   | { kind: 'busy'; leaseUntilMs: number }
-  /** A recent failure: no new attempt before `retryAtMs`. */
-  | { kind: 'backing_off'; retryAtMs: number; lastErrorCode: string | null }
+  /** A recent failure of this key (a request error, a taxpayer not authorising it): no new attempt before `retryAtMs`. */
+  | { kind: 'backing_off'; retryAtMs: number; lastError: KeyFailure }
   /** Even a fresh token would not live that long: MyInvois gives about `lifetimeSeconds`. */
   | { kind: 'beyond_lifetime'; lifetimeSeconds: number }
   /** The token is younger than the invalidate cooldown and fine for ordinary callers: no new login for a longer minimum yet. */
   | { kind: 'too_recent'; leftMs: number; retryAtMs: number };
 
+/** What the last failed login of a key was, as the key keeps it. */
+export interface KeyFailure {
+  code: string;
+  classification: string;
+  description: string | null;
+  correlationId: string | null;
+}
+
 /** After a failed login: when requests may try again, and when the refresher may. */
 export interface Retry {
-  /** MyInvois's Retry-After, or a short back-off: requests never wait longer than this. */
+  /** The key's own back-off (0 when the failure was the client ID's, which the login budget backs off). */
   requestsAfterMs: number;
   /** The refresher's own, longer back-off. */
   refreshAfterMs: number;
@@ -67,7 +77,11 @@ interface ClaimRow {
   lifetime_seconds: number | null;
   lease_until: string | null;
   next_attempt_at: string | null;
+  failures: number;
   last_error_code: string | null;
+  last_error_classification: string | null;
+  last_error_description: string | null;
+  last_error_correlation_id: string | null;
   now: string;
 }
 
@@ -116,7 +130,16 @@ export class TokenStore {
       const busy = busyUnlessExpired(row);
       if (busy) return busy;
       if (row?.next_attempt_at && Number(row.next_attempt_at) > now) {
-        return { kind: 'backing_off', retryAtMs: Number(row.next_attempt_at), lastErrorCode: row.last_error_code };
+        return {
+          kind: 'backing_off',
+          retryAtMs: Number(row.next_attempt_at),
+          lastError: {
+            code: row.last_error_code ?? 'error',
+            classification: row.last_error_classification ?? 'transient',
+            description: row.last_error_description,
+            correlationId: row.last_error_correlation_id,
+          },
+        };
       }
       return undefined;
     });
@@ -139,7 +162,8 @@ export class TokenStore {
       const [row] = (await manager.query(
         `SELECT access_token, fingerprint, extract(epoch FROM expires_at) * 1000 AS expires_at, extract(epoch FROM acquired_at) * 1000 AS acquired_at,
                 lifetime_seconds, extract(epoch FROM lease_until) * 1000 AS lease_until, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
-                last_error_code, extract(epoch FROM clock_timestamp()) * 1000 AS now
+                failures, last_error_code, last_error_classification, last_error_description, last_error_correlation_id,
+                extract(epoch FROM clock_timestamp()) * 1000 AS now
            FROM tokens WHERE ${PK} FOR UPDATE`,
         [key.credentialId, key.onBehalfOf, key.scope],
       )) as ClaimRow[];
@@ -154,7 +178,7 @@ export class TokenStore {
          RETURNING lease_id`,
         [key.credentialId, key.onBehalfOf, key.scope, tenantId, this.owner, this.config.tokens.leaseSeconds],
       )) as Array<{ lease_id: string }>;
-      return { kind: 'leased', lease: { key, id: leased.lease_id } };
+      return { kind: 'leased', lease: { key, id: leased.lease_id, failures: row?.failures ?? 0 } };
     });
   }
 
@@ -218,6 +242,7 @@ export class TokenStore {
              lease_until = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_until END,
              lease_id = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_id END,
              failures = 0, next_attempt_at = NULL, refresh_next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL,
+             last_error_classification = NULL, last_error_description = NULL, last_error_correlation_id = NULL,
              last_used_at = coalesce(excluded.last_used_at, tokens.last_used_at), updated_at = now()`,
       [
         key.credentialId,
@@ -278,7 +303,7 @@ export class TokenStore {
     ];
     return rows[0]
       .map((row) => ({
-        lease: { key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope }, id: row.lease_id },
+        lease: { key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope }, id: row.lease_id, failures: row.failures },
         tenantId: row.tenant_id,
         failures: row.failures,
         expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
@@ -305,6 +330,30 @@ export class TokenStore {
       loginsInWindow: row.logins_in_window,
       expiriesMs: row.expiries.map(Number),
     }));
+  }
+
+  /**
+   * For the budget view of a page of credentials, in one query: per credential, the leases held
+   * right now (renewals under way), the tokens in use (used within the active window, not yet
+   * expired) and the expiries of those the refresher looks after (as the forecast counts them).
+   */
+  async budgetFigures(
+    credentialIds: string[],
+    activeWindowSeconds: number,
+  ): Promise<Map<string, { leasesHeld: number; tokensInUse: number; renewableExpiriesMs: number[] }>> {
+    if (credentialIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT ids.id,
+              (SELECT count(*)::int FROM tokens l WHERE l.credential_id = ids.id AND l.lease_until > clock_timestamp()) AS leases,
+              (SELECT count(*)::int FROM tokens u
+                WHERE u.credential_id = ids.id AND u.expires_at > clock_timestamp()
+                  AND u.last_used_at > clock_timestamp() - make_interval(secs => $1)) AS in_use,
+              coalesce((SELECT array_agg(extract(epoch FROM t.expires_at) * 1000) FROM ${RENEWABLE_TOKENS}
+                           AND t.credential_id = ids.id AND t.expires_at > clock_timestamp()), '{}') AS expiries
+         FROM unnest($2::uuid[]) AS ids(id)`,
+      [activeWindowSeconds, credentialIds],
+    )) as Array<{ id: string; leases: number; in_use: number; expiries: string[] }>;
+    return new Map(rows.map((row) => [row.id, { leasesHeld: row.leases, tokensInUse: row.in_use, renewableExpiriesMs: row.expiries.map(Number) }]));
   }
 
   /** The admin view: token keys with their state, ordered by creation (keyset pagination). */
@@ -347,6 +396,8 @@ export class TokenStore {
         lastUsedAt: iso(row.last_used_at),
         failures: Number(row.failures),
         lastErrorCode: (row.last_error_code as string | null) ?? null,
+        lastErrorClassification: (row.last_error_classification as string | null) ?? null,
+        lastErrorCorrelationId: (row.last_error_correlation_id as string | null) ?? null,
         // The refresher's next try; requests may try sooner (next_attempt_at alone).
         nextAttemptAt: iso(latest(row.next_attempt_at, row.refresh_next_attempt_at)),
         leaseOwner: row.lease_until && (row.lease_until as Date).getTime() > Date.now() ? (row.lease_owner as string) : null,
@@ -380,14 +431,26 @@ export class TokenStore {
   }
 
   /** A failed login: the lease goes back, and the next attempts wait (requests and the refresher each their own time). */
-  async recordFailure(lease: Lease, errorCode: string, retry: Retry): Promise<void> {
+  async recordFailure(lease: Lease, failure: KeyFailure, retry: Retry): Promise<void> {
     const { key } = lease;
     await this.dataSource.query(
       `UPDATE tokens SET lease_owner = NULL, lease_until = NULL, lease_id = NULL, failures = failures + 1, last_error_code = $4,
-              last_error_at = clock_timestamp(), next_attempt_at = clock_timestamp() + make_interval(secs => $5),
+              last_error_classification = $8, last_error_description = $9, last_error_correlation_id = $10,
+              last_error_at = clock_timestamp(), next_attempt_at = CASE WHEN $5::float8 > 0 THEN clock_timestamp() + make_interval(secs => $5::float8) END,
               refresh_next_attempt_at = clock_timestamp() + make_interval(secs => $6), updated_at = now()
         WHERE ${PK} AND lease_id = $7`,
-      [key.credentialId, key.onBehalfOf, key.scope, errorCode.slice(0, 64), retry.requestsAfterMs / 1000, retry.refreshAfterMs / 1000, lease.id],
+      [
+        key.credentialId,
+        key.onBehalfOf,
+        key.scope,
+        failure.code.slice(0, 64),
+        retry.requestsAfterMs / 1000,
+        retry.refreshAfterMs / 1000,
+        lease.id,
+        failure.classification.slice(0, 32),
+        failure.description?.slice(0, 500) ?? null,
+        failure.correlationId,
+      ],
     );
   }
 

@@ -59,7 +59,7 @@ export class TokenRow {
   @Column({ type: 'integer', default: 0 })
   failures!: number;
 
-  /** After a failure: no request logs in before this (MyInvois's Retry-After, or a short back-off). */
+  /** After a failure of this key (a request error, a taxpayer not authorising the intermediary): no request logs in before this. */
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   nextAttemptAt!: Date | null;
 
@@ -69,6 +69,17 @@ export class TokenRow {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   lastErrorCode!: string | null;
+
+  /** How the last failure was classified (`transient`, `request_error`, `not_authorised`, ...). */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  lastErrorClassification!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  lastErrorDescription!: string | null;
+
+  /** MyInvois's `correlationId` of the last failure, for a ticket to LHDN. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  lastErrorCorrelationId!: string | null;
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   lastErrorAt!: Date | null;

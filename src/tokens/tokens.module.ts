@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { MyInvoisModule } from '../myinvois/myinvois.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { VaultModule } from '../vault/vault.module';
+import { CredentialBudgets } from './credential-budgets';
+import { LoginJournal } from './login-journal';
 import { SecretRefusals } from './secret-refusals';
 import { TokenStore } from './token-store';
 import { TokensController } from './tokens.controller';
@@ -11,7 +13,7 @@ import { UpstreamLogin } from './upstream-login';
 @Module({
   imports: [TenantsModule, VaultModule, MyInvoisModule],
   controllers: [TokensController],
-  providers: [TokenStore, SecretRefusals, UpstreamLogin, TokensService],
+  providers: [TokenStore, SecretRefusals, LoginJournal, UpstreamLogin, TokensService, CredentialBudgets],
   exports: [TokenStore, UpstreamLogin, TokensService],
 })
 export class TokensModule {}

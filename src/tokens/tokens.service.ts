@@ -16,8 +16,8 @@ import { InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerif
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { keyString, sealedField, TokenKey } from './token-key';
 import { backoffMs, refreshDueAt } from './refresh-policy';
-import { Claim, DueToken, Lease, LeaseLost, TokenStore } from './token-store';
-import { TokenError, TokenErrorCode } from './tokens.errors';
+import { Claim, DueToken, KeyFailure, Lease, LeaseLost, TokenStore } from './token-store';
+import { NOTHING_SENT, TokenError, TokenErrorCode } from './tokens.errors';
 import { LoginContext, UpstreamLogin, UpstreamToken } from './upstream-login';
 
 interface CachedToken {
@@ -61,10 +61,6 @@ const DEFAULT_SCOPE = 'InvoicingAPI';
 /** Payload: a key string. Every replica drops that key from memory and reads the table next time. */
 const TOKEN_CHANGED = 'token_changed';
 const USE_FLUSH_MS = 15_000;
-/** After the taxpayer refused an intermediary: try again at most this often. */
-const NOT_AUTHORISED_RETRY_MS = 5 * 60_000;
-/** After a transient failure that stated no wait, requests try again after this long. */
-const TRANSIENT_RETRY_MS = 5000;
 /** Hand-outs of one request: a token that ran low while its hand-out was audited is replaced once. */
 const ISSUE_ATTEMPTS = 2;
 
@@ -213,10 +209,12 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
           status: 'invalid',
           upstreamError: (error.details?.upstreamError as string) ?? null,
           upstreamDescription: (error.details?.upstreamDescription as string) ?? null,
+          upstreamCorrelationId: (error.details?.upstreamCorrelationId as string) ?? null,
         };
       }
       throw error;
     }
+    const claims = upstream.claims;
     return {
       status: 'valid',
       secretUsed: upstream.secretUsed,
@@ -224,6 +222,17 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       expectedTin: context.expectedTin,
       tinMatches: upstream.tinMatches,
       expiresInSeconds: upstream.expiresInSeconds,
+      claims: {
+        taxpayerTin: claims?.taxpayerTin ?? null,
+        isIntermediary: claims?.isIntermediary ?? null,
+        intermediaryTin: claims?.intermediaryTin ?? null,
+        intermediaryRob: claims?.intermediaryRob ?? null,
+        clientId: claims?.clientId ?? null,
+        issuer: claims?.issuer ?? null,
+        audience: claims?.audience ?? [],
+        scopes: claims?.scopes ?? [],
+      },
+      upstreamCorrelationId: upstream.correlationId,
     };
   }
 
@@ -252,7 +261,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     const info = await this.credentials.loginInfo(target.credentialId);
     if (!info) throw new TokenError(TokenErrorCode.NoCredential, `Tenant ${tenantId} has no MyInvois credential`);
     if (info.status === 'invalid' && !options.evenIfCredentialInvalid)
-      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription);
+      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription, info.lastErrorCorrelationId);
     return target as TenantLoginTarget & { credentialId: string };
   }
 
@@ -320,10 +329,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
             throw error;
           }
         case 'backing_off':
-          throw TokenError.unavailable(
-            `the last login failed (${claim.lastErrorCode ?? 'error'}); waiting before the next`,
-            Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000)),
-          );
+          throw this.stillBackingOff(key, claim.lastError, Math.max(1, Math.ceil((claim.retryAtMs - Date.now()) / 1000)));
         case 'beyond_lifetime':
           this.metrics.tokenRequests.inc({ source: 'error' });
           throw new TokenError(
@@ -405,7 +411,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
       return { outcome: 'refreshed', endsTurn: false };
     } catch (error) {
       if (error instanceof LeaseLost) return { outcome: 'skipped', endsTurn: false };
-      if (abort?.aborted || (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted)) {
+      const noSlot = error instanceof MyInvoisError && error.code === MyInvoisErrorCode.BudgetExhausted;
+      if (abort?.aborted || noSlot || (error instanceof TokenError && error.details?.reason === NOTHING_SENT)) {
         await this.store.release(lease);
         return { outcome: 'deferred', endsTurn: true };
       }
@@ -439,23 +446,52 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A failed login: requests wait for MyInvois's Retry-After or a few seconds; the refresher
-   * (`refreshFailures`: the token's failures so far) backs off exponentially on top.
+   * During a key's own back-off, a request gets the answer the failure got (with its
+   * correlationId), not a vague 503: 409 for a taxpayer that has not authorised the
+   * intermediary, 503 `upstream_request_refused` for a request error.
+   */
+  private stillBackingOff(key: TokenKey, failure: KeyFailure, retryAfterSeconds: number): TokenError {
+    const facts = {
+      classification: failure.classification,
+      upstreamError: failure.code,
+      upstreamDescription: failure.description,
+      upstreamStatus: null,
+      upstreamCorrelationId: failure.correlationId,
+    };
+    if (failure.classification === 'not_authorised') return TokenError.notAuthorised(key.onBehalfOf, facts, retryAfterSeconds);
+    if (failure.classification === 'request_error') return TokenError.requestRefused(facts, retryAfterSeconds);
+    return TokenError.unavailable(`the last login failed (${failure.code}); waiting before the next`, retryAfterSeconds, 'backing_off', facts);
+  }
+
+  /**
+   * A failed login, written on the key. A failure of the key itself (a request error, a
+   * taxpayer not authorising the intermediary) backs the key off for requests; MyInvois failing
+   * the client ID is backed off by the login budget, for all its keys at once, so the key keeps
+   * no wait of its own for requests. The refresher (`refreshFailures`: the token's failures so
+   * far) backs off exponentially on top of either.
    */
   private async afterFailedLogin(lease: Lease, error: unknown, refreshFailures?: number): Promise<void> {
     try {
       if (error instanceof LeaseLost) return;
-      if (error instanceof TokenError && (error.code === TokenErrorCode.Unavailable || error.code === TokenErrorCode.UpstreamRefusedRequest)) {
-        const requestsAfterMs = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : TRANSIENT_RETRY_MS;
-        const refreshAfterMs = refreshFailures === undefined ? requestsAfterMs : backoffMs(refreshFailures + 1, this.config.refresh, requestsAfterMs);
-        await this.store.recordFailure(lease, String(error.details?.reason ?? error.code), { requestsAfterMs, refreshAfterMs });
-      } else if (error instanceof TokenError && error.code === TokenErrorCode.NotAuthorised) {
-        await this.store.recordFailure(lease, 'unauthorized_client', { requestsAfterMs: NOT_AUTHORISED_RETRY_MS, refreshAfterMs: NOT_AUTHORISED_RETRY_MS });
-      } else {
-        // Permanent refusals already made the credential invalid, which ends its logins and refreshes.
+      const sent = error instanceof TokenError && error.details?.reason !== NOTHING_SENT && typeof error.details?.classification === 'string';
+      if (!sent) {
+        // Nothing reached MyInvois (a budget or back-off refusal), or a refusal already made the credential invalid.
         await this.store.release(lease);
         if (refreshFailures !== undefined && !(error instanceof DomainError)) this.logger.error({ err: error }, 'refreshing a token failed');
+        return;
       }
+      const details = error.details!;
+      const classification = String(details.classification);
+      const statedMs = (error.retryAfterSeconds ?? 0) * 1000;
+      const requestsAfterMs = classification === 'transient' ? 0 : statedMs;
+      const refreshAfterMs = refreshFailures === undefined ? requestsAfterMs : backoffMs(refreshFailures + 1, this.config.refresh, statedMs);
+      const failure: KeyFailure = {
+        code: String(details.upstreamError ?? error.code),
+        classification,
+        description: typeof details.upstreamDescription === 'string' ? details.upstreamDescription : null,
+        correlationId: typeof details.upstreamCorrelationId === 'string' ? details.upstreamCorrelationId : null,
+      };
+      await this.store.recordFailure(lease, failure, { requestsAfterMs, refreshAfterMs });
     } catch (cleanup) {
       // The lease expires on its own; the login's own error is what matters.
       this.logger.warn({ err: cleanup }, 'could not record a failed login');

@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Actor } from '../audit/actor';
-import { AuditService } from '../audit/audit.service';
-import { MetricsService } from '../metrics/metrics.service';
 import { LoginBudget, LoginPurpose } from '../myinvois/login-budget';
 import { LoginOutcome, LoginSuccess } from '../myinvois/login-outcome';
 import { MyInvoisClient } from '../myinvois/myinvois.client';
+import { MyInvoisError, MyInvoisErrorCode } from '../myinvois/myinvois.errors';
 import { CredentialLoginInfo, CredentialSecrets, CredentialsService } from '../vault/credentials.service';
-import { AllSecretsRefused, nextSecret, SecretRefusals, SecretsChanged } from './secret-refusals';
+import { LoginJournal } from './login-journal';
+import { AllSecretsRefused, SecretRefusals, SecretsChanged } from './secret-refusals';
 import type { TokenKey } from './token-key';
 import { Lease, LeaseLost, TokenStore } from './token-store';
-import { TokenError, TokenErrorCode } from './tokens.errors';
+import { NOTHING_SENT, TokenError, TokenErrorCode, upstreamFacts } from './tokens.errors';
 
 export interface LoginContext {
   key: TokenKey;
@@ -33,15 +33,18 @@ export interface UpstreamToken extends LoginSuccess {
   tinMatches: boolean | null;
 }
 
-/** How long a request waits before a retry after MyInvois failed transiently without saying how long (Retry-After). */
-const TRANSIENT_RETRY_SECONDS = 5;
 /** Secrets replaced while a login waited more often than this in a row: give up for now. */
 const MAX_SECRET_REOPENS = 3;
+/** When the secrets keep changing under a login, or it was abandoned: ask again soon. */
+const RETRY_SOON_SECONDS = 2;
+/** After a taxpayer has not authorised the intermediary: its key tries again at most this often (its client ID's budget is shared by every taxpayer). */
+const NOT_AUTHORISED_RETRY_SECONDS = 300;
 
 /**
  * One login to MyInvois for a token key: takes a slot of the client ID's budget per attempt,
- * tries the secret that worked last and, if MyInvois refuses it, the other one once; keeps the
- * credential's health (valid / invalid) and writes `upstream.login` or `upstream.login_failed`.
+ * tries the secret that worked last and, if MyInvois refuses it, the other one once; acts on
+ * the classified answer (a refusal makes the credential invalid, MyInvois failing backs the
+ * client ID off, a request error backs the key off) and has the journal write it down.
  * Whether a secret may be sent is decided with the slot, after any wait for it: by then
  * another login may have found the credential refused.
  */
@@ -55,8 +58,7 @@ export class UpstreamLogin {
     private readonly credentials: CredentialsService,
     private readonly refusals: SecretRefusals,
     private readonly store: TokenStore,
-    private readonly audit: AuditService,
-    private readonly metrics: MetricsService,
+    private readonly journal: LoginJournal,
   ) {}
 
   async login(context: LoginContext): Promise<UpstreamToken> {
@@ -64,14 +66,14 @@ export class UpstreamLogin {
     if (!info) throw new TokenError(TokenErrorCode.NoCredential, `Credential ${context.key.credentialId} no longer exists`);
     if (info.status === 'invalid' && !context.evenIfInvalid) {
       // A known-bad secret is never sent again.
-      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription);
+      throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription, info.lastErrorCorrelationId);
     }
     for (let opened = 1; ; opened++) {
       try {
         return await this.credentials.withSecrets(info.id, (held) => this.loginWith(context, info, held));
       } catch (error) {
         if (!(error instanceof SecretsChanged)) throw error;
-        if (opened >= MAX_SECRET_REOPENS) throw TokenError.unavailable('the credential secrets keep changing', TRANSIENT_RETRY_SECONDS);
+        if (opened >= MAX_SECRET_REOPENS) throw TokenError.unavailable('the credential secrets keep changing', RETRY_SOON_SECONDS, 'secrets_changing');
       }
     }
   }
@@ -91,17 +93,19 @@ export class UpstreamLogin {
         },
         context.abort,
       );
-      this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
-      let token: UpstreamToken | 'try_other_secret';
+      let token: UpstreamToken | 'try_other_secret' | undefined;
+      let failure: unknown;
       try {
         // Acted on before it is audited: the audit write waits for a group commit, and meanwhile other logins of
-        // this client ID must already see the refused secret, the invalid credential, the pause after a 429, the lease
-        // extended over what is left.
+        // this client ID must already see the refused secret, the invalid credential, the pause after a 429, the
+        // back-off, the lease extended over what is left.
         token = await this.actOn(context, info, held, which, tried, outcome);
-      } finally {
-        await this.record(context, info.clientId, which, outcome);
+      } catch (error) {
+        failure = error;
       }
-      if (token !== 'try_other_secret') return token;
+      await this.journal.record(context, info.clientId, which, outcome, failure);
+      if (failure !== undefined) throw failure;
+      if (token !== 'try_other_secret') return token!;
     }
   }
 
@@ -114,63 +118,68 @@ export class UpstreamLogin {
     tried: ReadonlySet<number>,
     outcome: LoginOutcome,
   ): Promise<UpstreamToken | 'try_other_secret'> {
+    // A verdict of the identity service, whatever it is, means MyInvois answers this client ID again.
+    if (outcome.kind !== 'transient' && outcome.kind !== 'rate_limited') await this.budget.recordAnswered(info.id);
     switch (outcome.kind) {
-      case 'success': {
-        // The audit write, sealing and storing still to come must not outlast the lease, or another acquisition logs in again.
-        if (context.lease)
-          await this.store
-            .holdForStoring(context.lease)
-            .catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
-        await this.credentials.recordWorkingSecret(info.id, held.secretsVersion, which);
-        await this.refusals.forget(info.id, held.secretsVersion, which);
-        const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
-        if (tinMatches === false) {
-          this.logger.warn(
-            { credentialId: info.id, tenantId: context.tenantId, tinClaim: outcome.tinClaim, expectedTin: context.expectedTin },
-            'the token MyInvois issued names another taxpayer TIN than the tenant on file',
-          );
-        }
-        if (outcome.expiryWarning) this.logger.warn({ credentialId: info.id, warning: outcome.expiryWarning }, 'token expiry claims disagree');
-        return { ...outcome, secretUsed: which, tinMatches };
-      }
-      case 'refused': {
-        // For an intermediary, this means the one taxpayer has not authorised it: not the credential's fault.
-        if (outcome.code === 'unauthorized_client' && context.key.onBehalfOf) {
-          throw new TokenError(
-            TokenErrorCode.NotAuthorised,
-            `MyInvois says the intermediary may not act on behalf of ${context.key.onBehalfOf}: the taxpayer must authorise it in the MyInvois portal`,
-            { upstreamError: outcome.code, upstreamDescription: outcome.description, onBehalfOf: context.key.onBehalfOf },
-          );
-        }
-        // Written down before the other secret is tried, so that it is never sent again, whatever that attempt meets.
-        const refused = await this.refusals.record(info.id, held.secretsVersion, which, outcome);
-        // An operator's verification tries every secret once, refused or not.
-        if (nextSecret(held.preferred, [...held.secrets.keys()], tried, context.evenIfInvalid ? new Set() : refused) !== undefined) return 'try_other_secret';
-        await this.credentials.markInvalid(context.actor, info.id, held.secretsVersion, { code: outcome.code, description: outcome.description });
-        throw TokenError.credentialInvalid(info.id, outcome.code, outcome.description);
-      }
-      case 'request_error':
-        this.logger.error({ credentialId: info.id, code: outcome.code, description: outcome.description }, 'MyInvois refused the login request itself');
-        throw new TokenError(
-          TokenErrorCode.UpstreamRefusedRequest,
-          `MyInvois refused the login request (${outcome.code})`,
-          {
-            upstreamError: outcome.code,
-            upstreamDescription: outcome.description,
-          },
-          TRANSIENT_RETRY_SECONDS,
+      case 'success':
+        return this.accept(context, info, held, which, outcome);
+      case 'refused':
+        return this.refusals.refuse(
+          context.actor,
+          info.id,
+          { secretsVersion: held.secretsVersion, preferred: held.preferred, secrets: [...held.secrets.keys()] },
+          which,
+          tried,
+          outcome,
+          context.evenIfInvalid === true,
         );
+      case 'not_authorised':
+        // The one taxpayer has not authorised the intermediary: not the credential's fault, and only this key waits.
+        throw TokenError.notAuthorised(context.key.onBehalfOf, upstreamFacts(outcome), NOT_AUTHORISED_RETRY_SECONDS);
+      case 'request_error': {
+        // Backed off per key, exponentially: sending the same malformed request again and again would only spend the budget.
+        const waitMs = this.budget.keyBackoffMs((context.lease?.failures ?? 0) + 1, outcome.retryAfterMs);
+        throw TokenError.requestRefused(upstreamFacts(outcome), Math.ceil(waitMs / 1000));
+      }
       case 'rate_limited':
         await this.budget.pause(info.id, outcome.retryAfterMs);
-        throw new TokenError(
-          TokenErrorCode.Unavailable,
+        throw TokenError.unavailable(
           'MyInvois rate-limited this client ID (429)',
-          { reason: 'rate_limited' },
           Math.ceil(outcome.retryAfterMs / 1000),
+          'rate_limited',
+          upstreamFacts(outcome),
         );
-      case 'transient':
-        throw TokenError.unavailable(outcome.description, outcome.retryAfterMs ? Math.ceil(outcome.retryAfterMs / 1000) : TRANSIENT_RETRY_SECONDS);
+      case 'transient': {
+        if (outcome.reason === 'abandoned') throw TokenError.unavailable(outcome.description, RETRY_SOON_SECONDS, outcome.reason, upstreamFacts(outcome));
+        // MyInvois is failing the client ID, not this key: every key of it waits, and one login goes out per back-off step.
+        const { retryAt } = await this.budget.recordFailure(info.id, outcome.retryAfterMs);
+        throw TokenError.unavailable(outcome.description, Math.ceil((retryAt.getTime() - Date.now()) / 1000), outcome.reason, upstreamFacts(outcome));
+      }
     }
+  }
+
+  private async accept(
+    context: LoginContext,
+    info: CredentialLoginInfo,
+    held: CredentialSecrets,
+    which: number,
+    outcome: LoginSuccess,
+  ): Promise<UpstreamToken> {
+    // The audit write, sealing and storing still to come must not outlast the lease, or another acquisition logs in again.
+    if (context.lease)
+      await this.store
+        .holdForStoring(context.lease)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not extend the lease over storing a token'));
+    await this.refusals.worked(context.actor, info.id, held.secretsVersion, which);
+    const tinMatches = context.expectedTin && outcome.tinClaim ? outcome.tinClaim.toUpperCase() === context.expectedTin : null;
+    if (tinMatches === false) {
+      this.logger.warn(
+        { credentialId: info.id, tenantId: context.tenantId, tinClaim: outcome.tinClaim, expectedTin: context.expectedTin },
+        'the token MyInvois issued names another taxpayer TIN than the tenant on file',
+      );
+    }
+    if (outcome.expiryWarning) this.logger.warn({ credentialId: info.id, warning: outcome.expiryWarning }, 'token expiry claims disagree');
+    return { ...outcome, secretUsed: which, tinMatches };
   }
 
   /**
@@ -192,40 +201,27 @@ export class UpstreamLogin {
         context.waitMaxMs,
       );
     } catch (error) {
-      if (!(error instanceof AllSecretsRefused)) throw error;
-      await this.credentials.markInvalid(context.actor, info.id, held.secretsVersion, { code: error.code, description: error.description });
-      throw TokenError.credentialInvalid(info.id, error.code, error.description);
+      if (error instanceof AllSecretsRefused) return this.refusals.condemn(context.actor, info.id, held.secretsVersion, error);
+      if (error instanceof MyInvoisError && error.code === MyInvoisErrorCode.Unavailable) throw this.backingOff(info, error);
+      throw error;
     }
   }
 
-  private async record(context: LoginContext, clientId: string, secret: number, outcome: LoginOutcome): Promise<void> {
-    const base = {
-      actor: context.actor,
-      tenantId: context.tenantId,
-      target: { type: 'credential', id: context.key.credentialId },
+  /** No login sent: the client ID backs off after MyInvois failed it. The caller hears what MyInvois last said. */
+  private backingOff(info: CredentialLoginInfo, error: MyInvoisError): TokenError {
+    const facts = {
+      classification: info.lastErrorClassification ?? 'transient',
+      upstreamError: info.lastErrorCode,
+      upstreamDescription: info.lastErrorDescription,
+      upstreamStatus: info.lastErrorStatus,
+      upstreamCorrelationId: info.lastErrorCorrelationId,
     };
-    // Which of the two secrets: `usedSecondary`, a name the audit's secret filter lets through.
-    const common = { clientId, onBehalfOf: context.key.onBehalfOf || null, scope: context.key.scope, usedSecondary: secret === 2, purpose: context.purpose };
-    if (outcome.kind === 'success') {
-      await this.audit.recordBestEffort({
-        ...base,
-        action: 'upstream.login',
-        details: { ...common, expiresAt: outcome.expiresAt, tokenFingerprint: this.audit.fingerprint(outcome.accessToken), tinClaim: outcome.tinClaim },
-      });
-      return;
-    }
-    await this.audit.recordBestEffort({
-      ...base,
-      action: 'upstream.login_failed',
-      outcome: 'failure',
-      details: {
-        ...common,
-        classification: outcome.kind,
-        ...(outcome.kind === 'transient' ? { reason: outcome.reason, description: outcome.description } : {}),
-        ...(outcome.kind === 'refused' || outcome.kind === 'request_error' ? { upstreamError: outcome.code, upstreamDescription: outcome.description } : {}),
-        ...(outcome.kind === 'rate_limited' ? { retryAfterMs: outcome.retryAfterMs } : {}),
-        ...('status' in outcome && outcome.status !== undefined ? { status: outcome.status } : {}),
-      },
-    });
+    const since = info.degradedSince ? `since ${info.degradedSince.toISOString()}` : 'lately';
+    return TokenError.unavailable(
+      `it has been failing this client ID ${since}; the next attempt is after Retry-After`,
+      error.retryAfterSeconds ?? 1,
+      NOTHING_SENT,
+      facts,
+    );
   }
 }

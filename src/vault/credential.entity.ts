@@ -58,11 +58,34 @@ export class Credential {
   @Column({ type: 'varchar', length: 16, default: 'unverified' })
   status!: CredentialStatus;
 
+  /** The last error MyInvois answered for this credential, of any classification; kept after a success, cleared with new secrets. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   lastErrorCode!: string | null;
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   lastErrorDescription!: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  lastErrorClassification!: string | null;
+
+  /** The HTTP status of that answer; null for a timeout or a connection failure. */
+  @Column({ type: 'smallint', nullable: true })
+  lastErrorStatus!: number | null;
+
+  /** MyInvois's `correlationId` response header of that answer, which LHDN support asks for. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  lastErrorCorrelationId!: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  lastErrorAt!: Date | null;
+
+  /**
+   * Since when MyInvois has been failing this client ID (outages, maintenance pages, refused
+   * requests) without a token since: the degraded episode. Null while it is not. The status
+   * (`valid`, `invalid`, `unverified`) never changes for it.
+   */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  degradedSince!: Date | null;
 
   /** Which secret last logged in successfully (1 or 2); tried first next time. */
   @Column({ type: 'smallint', default: 1 })

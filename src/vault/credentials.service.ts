@@ -3,7 +3,6 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
-import { truncate } from '../common/formats';
 import { AuditService } from '../audit/audit.service';
 import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';
@@ -15,7 +14,8 @@ import { NotifiedCache } from '../database/notified-cache';
 import type { Environment } from '../tenants/tenant.entity';
 import { Credential, CredentialKind } from './credential.entity';
 import { CreateCredentialDto } from './dto/create-credential.dto';
-import { CredentialDto } from './dto/credential.dto';
+import { CredentialBudgetDto } from './dto/credential-budget.dto';
+import { CredentialDto, UpstreamErrorDto } from './dto/credential.dto';
 import { ListCredentialsQuery } from './dto/list-credentials.query';
 import { ReplaceSecretsDto, UpdateCredentialDto } from './dto/update-credential.dto';
 import { IntegrityError } from './envelope';
@@ -24,6 +24,12 @@ import { VaultError, VaultErrorCode } from './vault.errors';
 
 /** Who uses a credential; supplied by the tenants module, which depends on this one. */
 export type CredentialUsers = (manager: EntityManager, credentialId: string) => Promise<string[]>;
+
+/**
+ * The login budget of a page of credentials, read in a fixed number of queries whatever the
+ * page's size; supplied by the tokens module (which owns the figures and depends on this one).
+ */
+export type CredentialBudgets = (credentials: ReadonlyArray<{ id: string; loginRatePerMinute: number }>) => Promise<Map<string, CredentialBudgetDto>>;
 
 /** What a tenant needs to know about the credential it is attached to. */
 export interface CredentialSummary {
@@ -41,6 +47,10 @@ export interface CredentialLoginInfo {
   status: Credential['status'];
   lastErrorCode: string | null;
   lastErrorDescription: string | null;
+  lastErrorClassification: string | null;
+  lastErrorStatus: number | null;
+  lastErrorCorrelationId: string | null;
+  degradedSince: Date | null;
   loginRatePerMinute: number;
   secretsVersion: number;
 }
@@ -60,6 +70,7 @@ const CREDENTIAL_CHANGED = 'credential_changed';
 @Injectable()
 export class CredentialsService implements OnModuleInit {
   private credentialUsers: CredentialUsers = async () => [];
+  private budgets: CredentialBudgets = async () => new Map();
   private readonly loginInfos: NotifiedCache<CredentialLoginInfo | null>;
 
   constructor(
@@ -125,43 +136,6 @@ export class CredentialsService implements OnModuleInit {
     });
   }
 
-  /** A login succeeded: `valid`, and remember which secret worked. Ignored if the secrets changed since. */
-  async recordWorkingSecret(id: string, secretsVersion: number, secret: number): Promise<void> {
-    const result = await this.dataSource.query(
-      `UPDATE credentials SET status = 'valid', last_error_code = NULL, last_error_description = NULL, preferred_secret = $3, updated_at = now()
-        WHERE id = $1 AND secrets_version = $2 AND (status <> 'valid' OR preferred_secret <> $3)`,
-      [id, secretsVersion, secret],
-    );
-    if (affected(result) > 0) await this.announce(id);
-  }
-
-  /**
-   * MyInvois refused every secret for good: `invalid`, audited, and no login is attempted with
-   * it again until its secrets change or a verification succeeds. Ignored if the secrets
-   * changed while the refused login was under way.
-   */
-  async markInvalid(actor: Actor, id: string, secretsVersion: number, upstream: { code: string; description: string }): Promise<boolean> {
-    const changed = await this.dataSource.transaction(async (manager) => {
-      const result = await manager.query(
-        `UPDATE credentials SET status = 'invalid', last_error_code = $3, last_error_description = $4, updated_at = now()
-          WHERE id = $1 AND secrets_version = $2 AND status <> 'invalid'`,
-        [id, secretsVersion, truncate(upstream.code, 64), truncate(upstream.description, 500)],
-      );
-      if (affected(result) === 0) return false;
-      await this.audit.record(manager, {
-        actor,
-        action: 'credential.invalidated',
-        outcome: 'failure',
-        target: { type: 'credential', id },
-        details: { upstreamError: upstream.code, upstreamDescription: truncate(upstream.description, 500) },
-      });
-      await manager.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANGED, id]);
-      return true;
-    });
-    this.loginInfos.forget(id);
-    return changed;
-  }
-
   private async withDataKey<T>(id: string, use: (dataKey: Buffer) => T): Promise<T> {
     const credential = await this.find(this.dataSource.manager, id);
     const dataKey = await this.openDataKey(credential);
@@ -181,13 +155,23 @@ export class CredentialsService implements OnModuleInit {
     }
   }
 
-  private async announce(id: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  /** Every replica (this one at once) reads the credential again for its next login; in `manager`'s transaction, sent at its commit. */
+  async announceChange(id: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANGED, id]);
+    this.loginInfos.forget(id);
+  }
+
+  /** After a transaction that announced a change has committed: a read in the meantime may have cached the old row again. */
+  forgetLoginInfo(id: string): void {
     this.loginInfos.forget(id);
   }
 
   setCredentialUsers(lookup: CredentialUsers): void {
     this.credentialUsers = lookup;
+  }
+
+  setCredentialBudgets(lookup: CredentialBudgets): void {
+    this.budgets = lookup;
   }
 
   async create(actor: Actor, input: CreateCredentialDto): Promise<CredentialDto> {
@@ -208,7 +192,7 @@ export class CredentialsService implements OnModuleInit {
         dataKeyWrapped: envelope.dataKeyWrapped,
         keyVersion: envelope.keyVersion,
         secretExpiresAt: secretExpiresAt ?? null,
-        loginRatePerMinute: input.loginRatePerMinute ?? 12,
+        loginRatePerMinute: input.loginRatePerMinute ?? this.config.myinvois.defaultLoginRatePerMinute[input.environment],
       });
     } finally {
       envelope.dataKey.fill(0);
@@ -247,11 +231,20 @@ export class CredentialsService implements OnModuleInit {
     if (query.expiresSoon === 'true') qb.andWhere('c.secret_expires_at <= :warnFrom', { warnFrom: this.expiryWarningLimit() });
     if (query.expiresSoon === 'false') qb.andWhere('(c.secret_expires_at IS NULL OR c.secret_expires_at > :warnFrom)', { warnFrom: this.expiryWarningLimit() });
     const rows = await pageByCreation(qb, 'c', query).getMany();
-    return toCreationPage(rows, query, (row) => this.map(row));
+    const budgets = await this.budgets(rows);
+    return toCreationPage(rows, query, (row) => ({ ...this.map(row), budget: budgets.get(row.id) }));
   }
 
   async get(id: string): Promise<CredentialDto> {
-    return this.map(await this.find(this.dataSource.manager, id));
+    const credential = await this.find(this.dataSource.manager, id);
+    const budgets = await this.budgets([credential]);
+    return { ...this.map(credential), budget: budgets.get(id) };
+  }
+
+  /** The columns a budget needs, or a 404 for an unknown credential. */
+  async budgetSubject(id: string): Promise<{ id: string; clientId: string; loginRatePerMinute: number }> {
+    const credential = await this.find(this.dataSource.manager, id);
+    return { id: credential.id, clientId: credential.clientId, loginRatePerMinute: credential.loginRatePerMinute };
   }
 
   async update(actor: Actor, id: string, changes: UpdateCredentialDto): Promise<CredentialDto> {
@@ -266,7 +259,7 @@ export class CredentialsService implements OnModuleInit {
       if (changes.loginRatePerMinute !== undefined) credential.loginRatePerMinute = changes.loginRatePerMinute;
       if (secretExpiresAt !== undefined) credential.secretExpiresAt = secretExpiresAt;
       const saved = await manager.save(credential);
-      await this.announce(id, manager);
+      await this.announceChange(id, manager);
       const after = { ...saved, secretExpiresAt: saved.secretExpiresAt?.toISOString() ?? null };
       await this.record(manager, actor, 'credential.updated', saved, {
         changes: changesOf(before, after, ['label', 'loginRatePerMinute', 'secretExpiresAt']),
@@ -296,12 +289,19 @@ export class CredentialsService implements OnModuleInit {
       }
       if (secretExpiresAt !== undefined) credential.secretExpiresAt = secretExpiresAt;
       credential.status = 'unverified';
-      credential.lastErrorCode = null;
-      credential.lastErrorDescription = null;
+      // What MyInvois said about the old secrets says nothing about these; an outage (degradedSince) goes on regardless.
+      Object.assign(credential, {
+        lastErrorCode: null,
+        lastErrorDescription: null,
+        lastErrorClassification: null,
+        lastErrorStatus: null,
+        lastErrorCorrelationId: null,
+        lastErrorAt: null,
+      });
       credential.preferredSecret = 1;
       credential.secretsVersion += 1;
       const saved = await manager.save(credential);
-      await this.announce(id, manager);
+      await this.announceChange(id, manager);
       await this.record(manager, actor, 'credential.secret_rotated', saved, {
         replaced: [...(input.clientSecret !== undefined ? ['primary'] : []), ...(input.secondaryClientSecret !== undefined ? ['secondary'] : [])],
         secondaryRemoved: input.secondaryClientSecret === null,
@@ -328,7 +328,7 @@ export class CredentialsService implements OnModuleInit {
       }
       await manager.delete(Credential, { id });
       this.cipher.forget(contextOf(id));
-      await this.announce(id, manager);
+      await this.announceChange(id, manager);
       await this.record(manager, actor, 'credential.deleted', credential, { clientId: credential.clientId, environment: credential.environment });
     });
   }
@@ -387,6 +387,9 @@ export class CredentialsService implements OnModuleInit {
       status: credential.status,
       lastErrorCode: credential.status === 'invalid' ? credential.lastErrorCode : null,
       lastErrorDescription: credential.status === 'invalid' ? credential.lastErrorDescription : null,
+      lastError: lastErrorOf(credential),
+      degraded: credential.degradedSince !== null,
+      degradedSince: credential.degradedSince?.toISOString() ?? null,
       keyVersion: credential.keyVersion,
       createdAt: credential.createdAt.toISOString(),
       updatedAt: credential.updatedAt.toISOString(),
@@ -397,6 +400,18 @@ export class CredentialsService implements OnModuleInit {
 /** The AAD prefix of everything sealed for one credential. */
 export function contextOf(credentialId: string): string {
   return `credential:${credentialId}`;
+}
+
+function lastErrorOf(credential: Credential): UpstreamErrorDto | null {
+  if (!credential.lastErrorAt || !credential.lastErrorCode) return null;
+  return {
+    classification: credential.lastErrorClassification ?? 'transient',
+    code: credential.lastErrorCode,
+    description: credential.lastErrorDescription ?? '',
+    status: credential.lastErrorStatus,
+    correlationId: credential.lastErrorCorrelationId,
+    at: credential.lastErrorAt.toISOString(),
+  };
 }
 
 function secretsSet(credential: Credential): number {
@@ -412,12 +427,11 @@ function toLoginInfo(credential: Credential): CredentialLoginInfo {
     status: credential.status,
     lastErrorCode: credential.lastErrorCode,
     lastErrorDescription: credential.lastErrorDescription,
+    lastErrorClassification: credential.lastErrorClassification,
+    lastErrorStatus: credential.lastErrorStatus,
+    lastErrorCorrelationId: credential.lastErrorCorrelationId,
+    degradedSince: credential.degradedSince,
     loginRatePerMinute: credential.loginRatePerMinute,
     secretsVersion: credential.secretsVersion,
   };
-}
-
-/** Rows changed by a raw UPDATE (TypeORM returns `[rows, count]` for it on PostgreSQL). */
-function affected(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }

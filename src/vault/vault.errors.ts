@@ -1,4 +1,5 @@
-import { DomainError, ErrorKind } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { defineErrorCodes } from '../common/error-codes';
 
 export enum VaultErrorCode {
   CredentialNotFound = 'credential_not_found',
@@ -9,14 +10,14 @@ export enum VaultErrorCode {
   Unavailable = 'vault_unavailable',
 }
 
-const KIND: Record<VaultErrorCode, ErrorKind> = {
+const KIND = defineErrorCodes<VaultErrorCode>({
   [VaultErrorCode.CredentialNotFound]: 'not_found',
   [VaultErrorCode.ClientIdTaken]: 'conflict',
   [VaultErrorCode.CredentialInUse]: 'conflict',
   [VaultErrorCode.Integrity]: 'internal',
   [VaultErrorCode.RewrapRefused]: 'conflict',
   [VaultErrorCode.Unavailable]: 'unavailable',
-};
+});
 
 export class VaultError extends DomainError {
   constructor(code: VaultErrorCode, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number) {

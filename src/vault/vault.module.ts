@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CredentialHealth } from './credential-health.service';
 import { CredentialsController } from './credentials.controller';
 import { contextOf, CredentialsService } from './credentials.service';
 import { envelopeTableProvider, EnvelopeStores } from './envelope-stores';
@@ -20,8 +21,9 @@ import { VaultController } from './vault.controller';
     KeyRingCheck,
     KeyRingReadiness,
     CredentialsService,
+    CredentialHealth,
     VaultAdminService,
   ],
-  exports: [VaultCipher, EnvelopeStores, CredentialsService, VaultAdminService],
+  exports: [VaultCipher, EnvelopeStores, CredentialsService, CredentialHealth, VaultAdminService],
 })
 export class VaultModule {}

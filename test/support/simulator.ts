@@ -19,6 +19,7 @@ export interface ClientDefinition {
   blocked?: boolean;
   rateLimitPerMinute?: number;
   tokenTtlSeconds?: number;
+  tokenShape?: '2024' | '2025';
 }
 
 export function makeTaxpayer(overrides: Partial<ClientDefinition> = {}): ClientDefinition {

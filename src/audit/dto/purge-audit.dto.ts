@@ -4,7 +4,13 @@ import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 
 /** Exactly one of the two, no later than AUDIT_RETENTION_DAYS ago (checked by AuditRetention). */
 export class PurgeAuditDto {
-  @ApiPropertyOptional({ minimum: 1, description: 'Remove events older than this many days (at least AUDIT_RETENTION_DAYS)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 36_500,
+    example: 400,
+    description: 'Remove events older than this many days (at least AUDIT_RETENTION_DAYS)',
+  })
   @Max(36_500)
   @Min(1)
   @IsInt()

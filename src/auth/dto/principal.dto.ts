@@ -6,7 +6,7 @@ export class PrincipalDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'submission-worker' })
   name!: string;
 
   @ApiProperty({ enum: ROLES })
@@ -21,13 +21,13 @@ export class PrincipalDto {
   @ApiProperty({ nullable: true, type: String, description: "Maps the external identity provider's tokens to this principal" })
   externalSubject!: string | null;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'A disabled principal is refused at once, even with an unexpired token' })
   enabled!: boolean;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 }
 
@@ -42,4 +42,12 @@ export class PrincipalPageDto {
 
   @ApiProperty({ nullable: true, type: String })
   nextCursor!: string | null;
+}
+
+export class PrincipalSecretDto {
+  @ApiProperty({ description: 'Send as client_id to POST /v1/auth/token' })
+  clientId!: string;
+
+  @ApiProperty({ description: 'The new secret, shown only now; the old one and every token obtained with it stop working at once' })
+  clientSecret!: string;
 }

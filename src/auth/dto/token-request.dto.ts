@@ -5,10 +5,14 @@ export class TokenRequestDto {
   @ApiProperty({ enum: ['client_credentials'] })
   grant_type!: string;
 
-  @ApiProperty({ description: 'Or use HTTP Basic authentication' })
+  @ApiProperty({
+    required: false,
+    example: '7d8c0b5e-2f4a-4c1e-9b6d-3a2f1e0c9d8b',
+    description: "The principal's clientId; or send it with HTTP Basic authentication",
+  })
   client_id!: string;
 
-  @ApiProperty({ description: 'Or use HTTP Basic authentication' })
+  @ApiProperty({ required: false, example: '<secret>', description: "The principal's secret; or send it with HTTP Basic authentication" })
   client_secret!: string;
 }
 
@@ -19,6 +23,6 @@ export class AccessTokenDto {
   @ApiProperty({ enum: ['Bearer'] })
   token_type!: string;
 
-  @ApiProperty({ description: 'Seconds until it expires' })
+  @ApiProperty({ type: 'integer', example: 900, description: 'Seconds until it expires (AUTH_TOKEN_TTL_SECONDS)' })
   expires_in!: number;
 }

@@ -4,7 +4,7 @@ import { DisplayName, IsOptionalButNotNull, Required } from '../../common/valida
 import { IsTenantGrants } from './tenant-grants.validator';
 
 export class UpdatePrincipalDto {
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, example: 'submission-worker-2' })
   @DisplayName({ optional: true })
   name?: string;
 

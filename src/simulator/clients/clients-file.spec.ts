@@ -25,6 +25,14 @@ function problemsOf(path: string): string[] {
 const taxpayer = { clientId: 'erp-1', secrets: ['s1', 's2'], kind: 'taxpayer', tin: 'C1234567890' };
 
 describe('readClientsFile', () => {
+  it('reads the sample file the README starts the simulator with', () => {
+    const clients = readClientsFile(join(__dirname, '..', '..', '..', 'examples', 'simulator-clients.json'));
+    expect(clients.map((client) => [client.kind, client.clientId])).toEqual([
+      ['taxpayer', '8f0e1c52-0000-4000-8000-000000000001'],
+      ['intermediary', '8f0e1c52-0000-4000-8000-000000000002'],
+    ]);
+  });
+
   it('reads client definitions and normalises TINs like the API does', () => {
     const clients = readClientsFile(
       fileWith([taxpayer, { clientId: 'int-1', secrets: ['x'], kind: 'intermediary', tin: 'c 0012345670', allowedOnBehalfOf: ['ig123:2019-0123-4567'] }]),

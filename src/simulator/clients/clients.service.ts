@@ -24,6 +24,7 @@ export class ClientsService {
       blocked: input.blocked ?? false,
       rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       tokenTtlSeconds: input.tokenTtlSeconds ?? null,
+      tokenShape: input.tokenShape ?? '2025',
     };
     this.clients.set(client.clientId, client);
     return { client: this.map(client), replaced };
@@ -51,7 +52,7 @@ export class ClientsService {
     if (Object.values(changes).every((value) => value === undefined)) {
       throw ValidationFailedError.field(
         'body',
-        'nothing to update: give at least one of secrets, blocked, allowedOnBehalfOf, rateLimitPerMinute, tokenTtlSeconds',
+        'nothing to update: give at least one of secrets, blocked, allowedOnBehalfOf, rateLimitPerMinute, tokenTtlSeconds, tokenShape',
       );
     }
     if (changes.allowedOnBehalfOf !== undefined && client.kind !== 'intermediary') {
@@ -65,6 +66,7 @@ export class ClientsService {
     if (changes.allowedOnBehalfOf !== undefined) updated.allowedOnBehalfOf = [...changes.allowedOnBehalfOf];
     if (changes.rateLimitPerMinute !== undefined) updated.rateLimitPerMinute = changes.rateLimitPerMinute;
     if (changes.tokenTtlSeconds !== undefined) updated.tokenTtlSeconds = changes.tokenTtlSeconds;
+    if (changes.tokenShape !== undefined) updated.tokenShape = changes.tokenShape;
     this.clients.set(clientId, updated);
     return this.map(updated);
   }
@@ -90,6 +92,7 @@ export class ClientsService {
       blocked: client.blocked,
       rateLimitPerMinute: client.rateLimitPerMinute,
       tokenTtlSeconds: client.tokenTtlSeconds,
+      tokenShape: client.tokenShape,
     };
   }
 }

@@ -79,6 +79,19 @@ describe('toFault', () => {
       { kind: 'latency', latencyMs: 250 },
     ],
     [{ kind: 'hang' }, { kind: 'hang' }],
+    [{ kind: 'empty' }, { kind: 'empty', status: 403 }],
+    [
+      { kind: 'non_json', status: 403, retryAfterSeconds: 120 },
+      { kind: 'non_json', status: 403, retryAfterSeconds: 120 },
+    ],
+    [
+      { kind: 'oauth_error', error: 'invalid_request', description: 'User blocked' },
+      { kind: 'oauth_error', status: 400, error: 'invalid_request', description: 'User blocked' },
+    ],
+    [
+      { kind: 'oauth_error', error: 'invalid_request', status: 401 },
+      { kind: 'oauth_error', status: 401, error: 'invalid_request', description: '' },
+    ],
   ] as const)('reads %j with its defaults', (request, fault) => {
     expect(toFault(request)).toEqual({ fault });
   });
@@ -95,6 +108,11 @@ describe('toFault', () => {
     [{ kind: 'status', latencyMs: 10 }, 'latencyMs', /latency only/],
     [{ kind: 'hang', status: 503 }, 'status', /does not apply/],
     [{ kind: 'none', remaining: 1 }, 'remaining', /does not apply/],
+    [{ kind: 'oauth_error' }, 'error', /required/],
+    [{ kind: 'oauth_error', error: 'invalid_request', status: 503 }, 'status', /between 400 and 499/],
+    [{ kind: 'gateway', error: 'invalid_request' }, 'error', /oauth_error only/],
+    [{ kind: 'hang', retryAfterSeconds: 5 }, 'retryAfterSeconds', /does not apply/],
+    [{ kind: 'empty', status: 100 }, 'status', /between 200 and 599/],
   ] as const)('refuses %j, naming %s', (request, field, message) => {
     const { problem } = toFault(request);
     expect(problem?.field).toBe(field);

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
@@ -45,13 +46,13 @@ export class TokenGateway {
     if (fault) {
       this.traffic.record(clientId, 'faultsServed');
       const answer = await this.serve(fault, exchange);
-      if (answer !== 'continue') return answer;
+      if (answer !== 'continue') return answer && this.failed(clientId, answer);
       // The caller gave up while the latency fault held the request: nothing to answer.
       if (exchange.closed) return undefined;
     }
 
     const decision = this.traffic.admit(clientId);
-    if (decision && !decision.allowed) return this.rateLimited(clientId!, decision);
+    if (decision && !decision.allowed) return this.failed(clientId, this.rateLimited(clientId!, decision));
     const limitHeaders = decision ? rateLimitHeaders(decision) : {};
 
     try {
@@ -65,18 +66,37 @@ export class TokenGateway {
       this.traffic.record(clientId, 'failures');
       if (error.refusal === Refusal.PlaceholderCredentials) this.traffic.record(clientId, 'placeholderCalls');
       this.logger.debug({ clientId, error: error.error, refusal: error.refusal }, 'token request refused');
-      return json(400, error.body, limitHeaders);
+      return this.failed(clientId, json(400, error.body, limitHeaders));
     }
   }
 
+  /** Every error answer carries a `correlationId`, as MyInvois's do; the simulator remembers which it gave whom. */
+  private failed(clientId: string | undefined, answer: TokenAnswer): TokenAnswer {
+    const correlationId = newCorrelationId();
+    const retryAfter = answer.headers['retry-after'];
+    this.traffic.recordFailedAnswer(clientId, {
+      at: new Date().toISOString(),
+      status: answer.status,
+      correlationId,
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: Number(retryAfter) }),
+    });
+    return { ...answer, headers: { ...answer.headers, correlationid: correlationId } };
+  }
+
   private async serve(fault: Fault, exchange: TokenExchange): Promise<TokenAnswer | undefined | 'continue'> {
+    const stated: Record<string, string> =
+      'retryAfterSeconds' in fault && fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
     switch (fault.kind) {
       case 'status':
-        return json(fault.status, { error: 'server_error' });
+        return json(fault.status, { error: 'server_error' }, stated);
       case 'gateway':
-        return json(fault.status, { statusCode: fault.status, message: STATUS_CODES[fault.status] ?? 'Error' });
+        return json(fault.status, { statusCode: fault.status, message: STATUS_CODES[fault.status] ?? 'Error' }, stated);
       case 'non_json':
-        return { status: fault.status, headers: {}, contentType: 'text/html; charset=utf-8', body: errorPage(fault.status) };
+        return { status: fault.status, headers: stated, contentType: 'text/html; charset=utf-8', body: errorPage(fault.status) };
+      case 'empty':
+        return { status: fault.status, headers: stated, contentType: 'text/plain', body: '' };
+      case 'oauth_error':
+        return json(fault.status, { error: fault.error, error_description: fault.description }, stated);
       case 'hang':
         await this.holdUntilClosedOrShutdown(exchange);
         return undefined;
@@ -121,13 +141,29 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return { status, headers, contentType: JSON_TYPE, body: JSON.stringify(body) };
 }
 
-/** The headers MyInvois documents; the reset is when the oldest request leaves the window. */
+/**
+ * The headers MyInvois documents: the limit and what remains on every answer, and only once the
+ * limit is exceeded the reset (when the oldest request leaves the window), as MyInvois writes it:
+ * a date-time with seven fractional digits.
+ */
 function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
   return {
     'x-rate-limit-limit': String(decision.limit),
     'x-rate-limit-remaining': String(decision.remaining),
-    'x-rate-limit-reset': new Date(decision.resetAt).toISOString(),
+    ...(decision.allowed ? {} : { 'x-rate-limit-reset': sevenDigitFraction(decision.resetAt) }),
   };
+}
+
+/** `2020-05-04T12:23:41.6181792Z`: .NET's round-trip format, to the 100 ns. */
+function sevenDigitFraction(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, (_match, ms: string) => `.${ms}0000Z`);
+}
+
+/** Like MyInvois's `JHDSJ8882POY72SG-2828`: sixteen upper-case letters and digits, a dash, four digits. */
+function newCorrelationId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const head = Array.from({ length: 16 }, () => alphabet[randomInt(0, alphabet.length)]).join('');
+  return `${head}-${String(randomInt(0, 10_000)).padStart(4, '0')}`;
 }
 
 /** The kind of page a load balancer sends when the service behind it fails. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SimulatorConfig } from '../../config/simulator-config';
 import { ClientsService } from '../clients/clients.service';
@@ -27,9 +27,10 @@ export interface IssuedToken {
 }
 
 /**
- * MyInvois's rules for the client-credentials grant (shared/docs/myinvois-identity.md): the
- * request's shape, the client's credentials, then whom an intermediary acts for. Checks run in
- * that order, so a request with several faults gets the first one's error.
+ * MyInvois's rules for the client-credentials grant (a form body, never Basic or JSON; either of
+ * two secrets; `onbehalfof` for intermediaries): the request's shape, the client's credentials,
+ * then whom an intermediary acts for. Checks run in that order, so a request with several faults
+ * gets the first one's error.
  */
 @Injectable()
 export class TokenService {
@@ -64,7 +65,8 @@ export class TokenService {
     if (!client) throw new OAuthError('invalid_client', 'Invalid client credentials', Refusal.UnknownClient);
     const secretIndex = client.secrets.indexOf(secret);
     if (secretIndex === -1) throw new OAuthError('invalid_client', 'Invalid client credentials', Refusal.WrongSecret);
-    if (client.blocked) throw new OAuthError('invalid_client', 'User blocked', Refusal.Blocked);
+    // As the SDK's own example answers a blocked system user: `invalid_request`, not `invalid_client`.
+    if (client.blocked) throw new OAuthError('invalid_request', 'User blocked', Refusal.Blocked);
 
     const scope = this.field(form, 'scope');
     if (scope !== undefined && scope !== '' && scope !== INVOICING_SCOPE) {
@@ -130,23 +132,7 @@ export class TokenService {
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = issuedAt + ttlSeconds;
     const jti = randomUUID();
-    const taxpayerTin = login.onBehalfOf?.tin ?? client.tin;
-    const intermediary = client.kind === 'intermediary';
-    const accessToken = await this.signer.sign({
-      iss: this.config.tokens.issuer,
-      aud: INVOICING_SCOPE,
-      nbf: issuedAt,
-      iat: issuedAt,
-      exp: expiresAt,
-      jti,
-      scope: [INVOICING_SCOPE],
-      client_id: client.clientId,
-      name: `${taxpayerTin}:${client.clientId}`,
-      TaxpayerTIN: taxpayerTin,
-      IsIntermediary: intermediary ? 'True' : 'False',
-      ...(intermediary ? { IntermedTIN: client.tin } : {}),
-      ...(intermediary && client.brn !== null ? { IntermedROB: client.brn } : {}),
-    });
+    const accessToken = await this.signer.sign({ ...this.claims(client, login.onBehalfOf), nbf: issuedAt, iat: issuedAt, exp: expiresAt, jti });
     return {
       clientId: client.clientId,
       response: { access_token: accessToken, token_type: 'Bearer', expires_in: ttlSeconds, scope: INVOICING_SCOPE },
@@ -160,4 +146,40 @@ export class TokenService {
       },
     };
   }
+
+  /**
+   * MyInvois's claims, in the shape the client was registered with: 2025 (`aud` a string,
+   * `TaxpayerTIN`, `IntermedROB`) or 2024 (`aud` an array, `TaxTin`, `NatId`). Boolean-like
+   * claims are the strings "0" and "1"; an intermediary's own TIN and BRN are in `IntermedTIN`
+   * and `IntermedROB`, the represented taxpayer's TIN in the TIN claim.
+   */
+  private claims(client: Readonly<SimulatedClient>, onBehalfOf: OnBehalfOf | undefined): Record<string, unknown> {
+    const issuer = this.config.tokens.issuer;
+    const taxpayerTin = onBehalfOf?.tin ?? client.tin;
+    const intermediary = client.kind === 'intermediary';
+    const common = {
+      iss: issuer,
+      scope: [INVOICING_SCOPE],
+      client_id: client.clientId,
+      name: `${taxpayerTin}:${client.clientId}`,
+      IsTaxRepres: '1',
+      SSId: numberOf(`ss:${client.clientId}`),
+      preferred_username: client.clientId,
+      TaxId: numberOf(`tax:${taxpayerTin}`),
+      ProfId: numberOf(`prof:${client.clientId}`),
+      IsTaxAdmin: '0',
+      IsSystem: '1',
+      IsIntermediary: intermediary ? '1' : '0',
+      IntermedId: intermediary ? numberOf(`intermediary:${client.tin}`) : '0',
+      IntermedTIN: intermediary ? client.tin : '',
+      IntermedEnforced: '2',
+    };
+    if (client.tokenShape === '2024') return { ...common, aud: [INVOICING_SCOPE, `${issuer}/resources`], TaxTin: taxpayerTin, NatId: '' };
+    return { ...common, aud: `${issuer}/resources`, TaxpayerTIN: taxpayerTin, IntermedROB: intermediary ? (client.brn ?? '') : '' };
+  }
+}
+
+/** A stable numeric id for the claims whose meaning is LHDN's own (SSId, TaxId, ProfId, IntermedId). */
+function numberOf(seed: string): string {
+  return String(createHash('sha256').update(seed).digest().readUInt32BE(0));
 }

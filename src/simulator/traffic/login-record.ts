@@ -12,3 +12,14 @@ export interface LoginRecord {
   expiresAt: string;
   jti: string;
 }
+
+/** One answer that was not a token (an OAuth error, a 429, a fault), as `GET /_sim/clients/:clientId/failures` shows it. */
+export interface FailedAnswer {
+  /** ISO 8601. */
+  at: string;
+  status: number;
+  /** The `correlationId` header it carried. */
+  correlationId: string;
+  /** Its `Retry-After` header (seconds), when it had one. */
+  retryAfterSeconds?: number;
+}

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import type { LoginRecord } from './login-record';
+import type { FailedAnswer, LoginRecord } from './login-record';
 import type { Counters } from './traffic-counters';
 import { TrafficService } from './traffic.service';
 
@@ -27,5 +27,11 @@ export class TrafficController {
   @Get('clients/:clientId/logins')
   logins(@Param('clientId') clientId: string): LoginRecord[] {
     return this.traffic.loginsOf(clientId);
+  }
+
+  /** The answers that were not a token, with the correlationId each carried (the newest 200). */
+  @Get('clients/:clientId/failures')
+  failures(@Param('clientId') clientId: string): FailedAnswer[] {
+    return this.traffic.failedAnswersOf(clientId);
   }
 }

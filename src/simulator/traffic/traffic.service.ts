@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { SimulatorConfig } from '../../config/simulator-config';
 import { ClientsService } from '../clients/clients.service';
 import { SimulatorError } from '../simulator.errors';
-import { LoginRecord } from './login-record';
+import { FailedAnswer, LoginRecord } from './login-record';
 import { RateLimitDecision, SlidingWindowLimiter } from './sliding-window-limiter';
 import { CountedEvent, Counters, TrafficCounters } from './traffic-counters';
+
+const MAX_FAILED_ANSWERS = 200;
 
 /** What the token endpoint saw, per client ID: counters, successful logins, and the rate-limit windows. */
 @Injectable()
@@ -12,6 +14,7 @@ export class TrafficService {
   private readonly counters = new TrafficCounters();
   private readonly limiter: SlidingWindowLimiter;
   private readonly logins = new Map<string, LoginRecord[]>();
+  private readonly failedAnswers = new Map<string, FailedAnswer[]>();
 
   constructor(
     private readonly config: SimulatorConfig,
@@ -49,6 +52,22 @@ export class TrafficService {
     this.logins.set(clientId, logins);
   }
 
+  /** Keeps the newest MAX_FAILED_ANSWERS of each client ID. */
+  recordFailedAnswer(clientId: string | undefined, answer: FailedAnswer): void {
+    if (clientId === undefined) return;
+    const answers = this.failedAnswers.get(clientId) ?? [];
+    answers.push(answer);
+    if (answers.length > MAX_FAILED_ANSWERS) answers.shift();
+    this.failedAnswers.set(clientId, answers);
+  }
+
+  /** Oldest first. */
+  failedAnswersOf(clientId: string): FailedAnswer[] {
+    const answers = this.failedAnswers.get(clientId);
+    if (!answers && !this.clients.isRegistered(clientId)) throw SimulatorError.clientNotFound(clientId);
+    return (answers ?? []).map((answer) => ({ ...answer }));
+  }
+
   all(): { total: Counters; clients: Record<string, Counters> } {
     const { total, clients } = this.counters.all();
     // Registered clients appear even before their first request.
@@ -75,5 +94,6 @@ export class TrafficService {
     this.counters.reset();
     this.limiter.reset();
     this.logins.clear();
+    this.failedAnswers.clear();
   }
 }

@@ -6,7 +6,7 @@ export class TenantDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'Syarikat Contoh Sdn Bhd' })
   name!: string;
 
   @ApiProperty({ example: 'C1234567890', description: 'Normalised TIN' })
@@ -30,10 +30,10 @@ export class TenantDto {
   @ApiProperty({ nullable: true, type: String, description: 'What the broker sends as onbehalfof (intermediary credentials only)', example: 'C1234567890' })
   onBehalfOf!: string | null;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 }
 

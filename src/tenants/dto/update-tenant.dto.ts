@@ -6,7 +6,7 @@ import type { OnBehalfOfFormat, TenantStatus } from '../tenant.entity';
 import { IsBrn } from './tin.decorators';
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, example: 'Syarikat Contoh Berhad' })
   @DisplayName({ optional: true })
   name?: string;
 
@@ -20,7 +20,13 @@ export class UpdateTenantDto {
   @IsOptionalButNotNull()
   status?: TenantStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'The MyInvois credential to log in with; null detaches it' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    example: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+    description: 'The MyInvois credential to log in with; null detaches it',
+  })
   @IsUUID('all', { message: 'credentialId must be a UUID' })
   @IsOptional()
   credentialId?: string | null;

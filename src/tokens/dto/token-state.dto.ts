@@ -27,7 +27,7 @@ export class TokenStateDto {
   @ApiProperty({ format: 'uuid' })
   credentialId!: string;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The tenant the key serves (null once it left the key)' })
   tenantId!: string | null;
 
   @ApiProperty({ nullable: true, type: String })
@@ -42,25 +42,31 @@ export class TokenStateDto {
   @ApiProperty({ nullable: true, type: String })
   tokenFingerprint!: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   expiresAt!: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   acquiredAt!: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   refreshDueAt!: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   lastUsedAt!: string | null;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', description: 'Failed renewals in a row' })
   failures!: number;
 
   @ApiProperty({ nullable: true, type: String })
   lastErrorCode!: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, description: 'How the last failure was classified (transient, request_error, not_authorised, rate_limited)' })
+  lastErrorClassification!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "MyInvois's correlationId of the last failure" })
+  lastErrorCorrelationId!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   nextAttemptAt!: string | null;
 
   @ApiProperty({ nullable: true, type: String, description: 'The replica holding the lease, while refreshing' })

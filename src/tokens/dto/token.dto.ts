@@ -5,14 +5,21 @@ import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from '
 export const SCOPES = ['InvoicingAPI', ''] as const;
 
 export class TenantTokenRequestDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 3540, description: 'Least lifetime left on the token handed out (default TOKEN_MIN_TTL_SECONDS, 60)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 3540,
+    example: 300,
+    description: 'Least lifetime left on the token handed out (default TOKEN_MIN_TTL_SECONDS, 60)',
+  })
   @Max(3540)
   @Min(0)
   @IsInt()
   @IsOptional()
   minTtlSeconds?: number;
 
-  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  // The default is said in words: generators make a field with `default` required in request bodies.
+  @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the MyInvois token; default InvoicingAPI, empty for none' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
   @IsOptional()
   scope?: (typeof SCOPES)[number];
@@ -26,10 +33,10 @@ export class IssuedTokenDto {
   @ApiProperty({ enum: ['Bearer'] })
   token_type!: 'Bearer';
 
-  @ApiProperty({ description: 'Seconds of life left' })
+  @ApiProperty({ type: 'integer', description: 'Seconds of life left' })
   expires_in!: number;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   expires_at!: string;
 
   @ApiProperty({ example: 'InvoicingAPI' })
@@ -37,13 +44,16 @@ export class IssuedTokenDto {
 }
 
 export class InvalidateTokenDto {
-  @ApiPropertyOptional({ description: 'The token MyInvois refused; when given, only that token is dropped (not a newer one)' })
+  @ApiPropertyOptional({
+    example: 'eyJhbGciOiJSUzI1NiIs...',
+    description: 'The token MyInvois refused; when given, only that token is dropped (not a newer one)',
+  })
   @MaxLength(8192)
   @IsString()
   @IsOptional()
   accessToken?: string;
 
-  @ApiPropertyOptional({ enum: SCOPES, default: 'InvoicingAPI' })
+  @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the token to drop; default InvoicingAPI' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
   @IsOptional()
   scope?: (typeof SCOPES)[number];
@@ -58,17 +68,48 @@ export class InvalidationDto {
 }
 
 export class VerifyCredentialDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Required for an intermediary credential: the tenant to log in on behalf of' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: '0d5b7e52-8a3c-4f4e-9a57-6f2d1c9e8b70',
+    description: 'Required for an intermediary credential: the tenant to log in on behalf of',
+  })
   @IsUUID('all', { message: 'tenantId must be a UUID' })
   @IsOptional()
   tenantId?: string;
+}
+
+/** What the token MyInvois issued says about itself, read without trusting it (MyInvois publishes no signing key). */
+export class TokenClaimsDto {
+  @ApiProperty({ nullable: true, type: String, description: 'TaxpayerTIN (2025 tokens) or TaxTin (2024 tokens)' })
+  taxpayerTin!: string | null;
+
+  @ApiProperty({ nullable: true, type: Boolean, description: 'IsIntermediary ("1" or "0")' })
+  isIntermediary!: boolean | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'IntermedTIN: the intermediary acting for the taxpayer' })
+  intermediaryTin!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'IntermedROB (2025 tokens): the intermediary’s business registration number' })
+  intermediaryRob!: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  clientId!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'iss' })
+  issuer!: string | null;
+
+  @ApiProperty({ type: [String], description: 'aud (a string in 2025 tokens, an array in 2024 ones)' })
+  audience!: string[];
+
+  @ApiProperty({ type: [String] })
+  scopes!: string[];
 }
 
 export class CredentialVerificationDto {
   @ApiProperty({ enum: ['valid', 'invalid'] })
   status!: string;
 
-  @ApiPropertyOptional({ description: 'Which secret logged in (1 or 2)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 2, description: 'Which secret logged in (1 or 2)' })
   secretUsed?: number;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: "The token's taxpayer TIN claim (unverified)" })
@@ -80,7 +121,7 @@ export class CredentialVerificationDto {
   @ApiPropertyOptional({ nullable: true, type: Boolean })
   tinMatches?: boolean | null;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', description: 'Lifetime of the token the verification got' })
   expiresInSeconds?: number;
 
   @ApiPropertyOptional({ nullable: true, type: String })
@@ -88,4 +129,10 @@ export class CredentialVerificationDto {
 
   @ApiPropertyOptional({ nullable: true, type: String })
   upstreamDescription?: string | null;
+
+  @ApiPropertyOptional({ type: TokenClaimsDto })
+  claims?: TokenClaimsDto;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: "MyInvois's correlationId response header of the answer" })
+  upstreamCorrelationId?: string | null;
 }

@@ -1,23 +1,26 @@
-import { parseArgs } from 'node:util';
 import { systemActor } from '../../audit/actor';
 import { AuditModule } from '../../audit/audit.module';
 import { signingKeyEnvelopes } from '../../auth/signing-keys';
-import { runCommand } from '../../cli';
+import { DATABASE_USAGE, fail, parseCommandLine, runCommand } from '../../cli';
 import { VaultModule } from '../vault.module';
 import { VaultAdminService } from '../vault-admin.service';
 
-/**
- * `npm run vault:rewrap [-- --limit <n>]`: re-wraps every data key (or at most n) under
- * VAULT_ACTIVE_KEY, like POST /v1/admin/vault/rewrap; prints the summary and the vault status as
- * JSON. Exit code 0 when nothing is left under an old key, 1 when something is (see `failed`
- * and `remaining`; run it again to go on).
- */
-const { values } = parseArgs({ options: { limit: { type: 'string' } } });
+const USAGE = `Usage: npm run vault:rewrap [-- [--limit <n>]]
+
+Re-wraps every data key (or at most n) under VAULT_ACTIVE_KEY, like POST /v1/admin/vault/rewrap,
+and prints the summary and the vault status as JSON. Exits 0 when nothing is left under an old
+key, 1 when something is (see failed and remaining; run it again to go on), 2 when it could not
+run. Needs a build (npm run build) and the service's VAULT_KEYS and VAULT_ACTIVE_KEY.
+
+  --limit <n>  stop after n data keys
+  -h, --help   print this and exit
+
+${DATABASE_USAGE}`;
+
+/** `npm run vault:rewrap`: the step of a master key rotation that moves the data keys. */
+const values = parseCommandLine(USAGE, { limit: { type: 'string' } });
 const limit = values.limit === undefined ? undefined : Number(values.limit);
-if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
-  process.stderr.write('--limit must be a positive whole number of data keys\n');
-  process.exit(2);
-}
+if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) fail(`--limit must be a positive whole number of data keys\n\n${USAGE}`);
 
 runCommand({ imports: [AuditModule, VaultModule], providers: [signingKeyEnvelopes] }, async (app) => {
   const vault = app.get(VaultAdminService);

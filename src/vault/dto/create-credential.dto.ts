@@ -24,7 +24,7 @@ export class CreateCredentialDto {
   @Required()
   clientId!: string;
 
-  @ApiProperty({ description: 'Stored encrypted; never shown again' })
+  @ApiProperty({ example: '<secret 1>', description: 'Stored encrypted; never shown again' })
   @IsCredentialValue(512)
   @Required()
   clientSecret!: string;
@@ -44,14 +44,21 @@ export class CreateCredentialDto {
   @IsOptional()
   secretExpiresAt?: Date;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 12, description: "MyInvois's login limit for this client ID" })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    example: 12,
+    description:
+      "MyInvois's login limit for this client ID a minute; default 12 in production, MYINVOIS_SANDBOX_LOGIN_RATE_PER_MINUTE (6) in the sandbox, whose limits are lower and unpublished",
+  })
   @Max(1000)
   @Min(1)
   @IsInt()
   @IsOptional()
   loginRatePerMinute?: number;
 
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, example: 'Syarikat Contoh ERP' })
   @IsCredentialLabel(200)
   @IsOptional()
   @Trim()

@@ -5,13 +5,13 @@ import { IsOptionalButNotNull, Trim } from '../../common/validators';
 import { IsCredentialLabel, IsCredentialValue } from './credential-fields';
 
 export class UpdateCredentialDto {
-  @ApiPropertyOptional({ maxLength: 200, nullable: true, type: String })
+  @ApiPropertyOptional({ maxLength: 200, nullable: true, type: String, example: 'Syarikat Contoh ERP' })
   @IsCredentialLabel(200)
   @IsOptional()
   @Trim()
   label?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, example: 12 })
   @Max(1000)
   @Min(1)
   @IsInt()
@@ -26,7 +26,7 @@ export class UpdateCredentialDto {
 
 /** Either or both; `secondaryClientSecret: null` removes the second secret. */
 export class ReplaceSecretsDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: '<new secret 1>', description: 'Stored encrypted; never shown again' })
   @IsCredentialValue(512)
   @IsOptionalButNotNull()
   clientSecret?: string;

@@ -1,4 +1,4 @@
-import type { ClientKind } from '../simulated-client';
+import type { ClientKind, TokenShape } from '../simulated-client';
 
 /** A registered client as the control API shows it. Secrets included: this API exists for tests only. */
 export class ClientDto {
@@ -11,4 +11,5 @@ export class ClientDto {
   blocked!: boolean;
   rateLimitPerMinute!: number | null;
   tokenTtlSeconds!: number | null;
+  tokenShape!: TokenShape;
 }

@@ -14,8 +14,8 @@ import {
   Min,
 } from 'class-validator';
 import { IsBrn, IsTin } from '../../../tenants/dto/tin.decorators';
-import { CLIENT_KINDS } from '../simulated-client';
-import type { ClientKind } from '../simulated-client';
+import { CLIENT_KINDS, TOKEN_SHAPES } from '../simulated-client';
+import type { ClientKind, TokenShape } from '../simulated-client';
 import { IsNotPlaceholder, IsOnBehalfOfList, OnlyForIntermediaries, Required } from './client-validators';
 
 export const MAX_RATE_LIMIT = 1_000_000;
@@ -75,4 +75,8 @@ export class RegisterClientDto {
   @IsInt()
   @IsOptional()
   tokenTtlSeconds?: number;
+
+  @IsIn(TOKEN_SHAPES, { message: `tokenShape must be one of: ${TOKEN_SHAPES.join(', ')}` })
+  @IsOptional()
+  tokenShape?: TokenShape;
 }

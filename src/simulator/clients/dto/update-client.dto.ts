@@ -1,4 +1,6 @@
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { TOKEN_SHAPES } from '../simulated-client';
+import type { TokenShape } from '../simulated-client';
 import { IsNotPlaceholder, IsOnBehalfOfList, IsOptionalButNotNull } from './client-validators';
 import { MAX_RATE_LIMIT, MAX_TOKEN_TTL_SECONDS } from './register-client.dto';
 
@@ -33,4 +35,8 @@ export class UpdateClientDto {
   @IsInt()
   @IsOptional()
   tokenTtlSeconds?: number | null;
+
+  @IsIn(TOKEN_SHAPES, { message: `tokenShape must be one of: ${TOKEN_SHAPES.join(', ')}` })
+  @IsOptionalButNotNull()
+  tokenShape?: TokenShape;
 }

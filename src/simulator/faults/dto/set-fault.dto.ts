@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Required } from '../../../common/validators';
 import { FAULT_KINDS, MAX_LATENCY_MS } from '../fault-plan';
 import type { FaultKind } from '../fault-plan';
@@ -20,6 +20,25 @@ export class SetFaultDto {
   @IsInt()
   @IsOptional()
   latencyMs?: number;
+
+  /** A `Retry-After` header (seconds) on the fault's answer. */
+  @Max(86_400)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  retryAfterSeconds?: number;
+
+  /** For kind oauth_error: the OAuth `error` code to answer with. */
+  @Matches(/^[a-z_]{1,64}$/, { message: 'error must be an OAuth error code: lower-case letters and underscores' })
+  @IsString()
+  @IsOptional()
+  error?: string;
+
+  /** For kind oauth_error: the `error_description`. */
+  @MaxLength(500)
+  @IsString()
+  @IsOptional()
+  description?: string;
 
   /** Serve the fault to this many requests, then clear it. */
   @Max(1_000_000)
