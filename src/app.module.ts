@@ -9,6 +9,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { RefresherModule } from './refresher/refresher.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         TokensModule,
         RefresherModule,
+        NotificationsModule,
       ],
     };
   }

@@ -10,6 +10,8 @@ import { TOKEN_PATH } from './auth/authorization-server-metadata';
 import { ErrorResponseDto } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { enforceRequestBodies } from './common/request-bodies';
+import { useStrictBodyParsers } from './common/body-parsers';
+import { answerClientError } from './common/client-errors';
 import { serveConsole } from './console/console-assets';
 import { requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
@@ -30,6 +32,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
     // Idle keep-alive sockets are closed on shutdown; busy ones finish their request first.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bufferLogs: true,
@@ -40,6 +43,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
+  useStrictBodyParsers(app, config.http.bodyLimitBytes);
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON (and form-encoded where a route says so); a text body is a 415, not a string.
   fastify.removeContentTypeParser(['text/plain']);

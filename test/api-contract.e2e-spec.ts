@@ -25,6 +25,9 @@ interface Fixtures {
   spareCredentialId: string;
   sparePrincipalId: string;
   servicePrincipal: CreatedPrincipal;
+  webhookId: string;
+  spareWebhookId: string;
+  webhookDeliveryId: string;
 }
 
 const UNKNOWN_ID = '7a1f2d9e-0000-4000-8000-000000000000';
@@ -61,7 +64,10 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
     ],
     'GET /.well-known/jwks.json': [{ name: 'the keys', path: '/.well-known/jwks.json', as: 'anonymous', expect: 200 }],
     'GET /.well-known/oauth-authorization-server': [{ name: 'the metadata', path: '/.well-known/oauth-authorization-server', as: 'anonymous', expect: 200 }],
-    'GET /metrics': [{ name: 'a scrape', path: '/metrics', as: 'service', expect: 200 }],
+    'GET /metrics': [
+      { name: 'a scrape', path: '/metrics', expect: 200 },
+      { name: 'a service principal', path: '/metrics', as: 'service', expect: 403 },
+    ],
     'POST /v1/principals': [
       { name: 'a service', path: '/v1/principals', body: { name: 'contract service', role: 'service', tenantGrants: [tenant] }, expect: 201 },
       { name: 'no role', path: '/v1/principals', body: { name: 'no role' }, expect: 400 },
@@ -124,10 +130,17 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
       { name: 'an unknown status', path: '/v1/credentials?status=great', expect: 400 },
       { name: 'expiring soon', path: '/v1/credentials?expiresSoon=true', expect: 200 },
       { name: 'expiresSoon not a boolean', path: '/v1/credentials?expiresSoon=maybe', expect: 400 },
+      { name: 'degraded', path: '/v1/credentials?degraded=true', expect: 200 },
+      { name: 'degraded not a boolean', path: '/v1/credentials?degraded=yes', expect: 400 },
     ],
     'GET /v1/credentials/{id}/budget': [
       { name: 'one', path: `/v1/credentials/${credential}/budget`, expect: 200 },
       { name: 'unknown', path: `/v1/credentials/${UNKNOWN_ID}/budget`, expect: 404 },
+    ],
+    'GET /v1/credentials/{id}/logins': [
+      { name: 'one', path: `/v1/credentials/${credential}/logins`, expect: 200 },
+      { name: 'not a uuid', path: '/v1/credentials/nope/logins', expect: 400 },
+      { name: 'unknown', path: `/v1/credentials/${UNKNOWN_ID}/logins`, expect: 404 },
     ],
     'GET /v1/credentials/{id}': [
       { name: 'one', path: `/v1/credentials/${credential}`, expect: 200 },
@@ -188,6 +201,58 @@ function scenarios(f: Fixtures): Record<string, Scenario[]> {
       { name: 'older than the retention', path: '/v1/audit-events/purge', body: { olderThanDays: 400 }, expect: 200 },
       { name: 'newer than the retention', path: '/v1/audit-events/purge', body: { olderThanDays: 1 }, expect: 400 },
       { name: 'neither field', path: '/v1/audit-events/purge', body: {}, expect: 400 },
+    ],
+    'GET /v1/audit-events/checkpoints': [
+      { name: 'the latest', path: '/v1/audit-events/checkpoints?limit=5', expect: 200 },
+      { name: 'a foreign cursor', path: '/v1/audit-events/checkpoints?cursor=bm90LW91cnM', expect: 400 },
+    ],
+    'POST /v1/webhooks': [
+      { name: 'every event', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/broker' }, expect: 201 },
+      {
+        name: 'some events',
+        path: '/v1/webhooks',
+        body: { url: 'https://hooks.example.com/b', eventTypes: ['credential.invalidated'], description: 'SIEM', enabled: false },
+        expect: 201,
+      },
+      { name: 'no url', path: '/v1/webhooks', body: {}, expect: 400 },
+      { name: 'a loopback url', path: '/v1/webhooks', body: { url: 'https://127.0.0.1/x' }, expect: 400 },
+      { name: 'a link-local url', path: '/v1/webhooks', body: { url: 'https://169.254.169.254/latest' }, expect: 400 },
+      { name: 'an unknown event type', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/c', eventTypes: ['token.issued'] }, expect: 400 },
+    ],
+    'GET /v1/webhooks': [
+      { name: 'a page', path: '/v1/webhooks?limit=2', expect: 200 },
+      { name: 'a bad limit', path: '/v1/webhooks?limit=0', expect: 400 },
+    ],
+    'GET /v1/webhooks/{id}': [
+      { name: 'one', path: `/v1/webhooks/${f.webhookId}`, expect: 200 },
+      { name: 'unknown', path: `/v1/webhooks/${UNKNOWN_ID}`, expect: 404 },
+    ],
+    'PATCH /v1/webhooks/{id}': [
+      { name: 'its events', path: `/v1/webhooks/${f.webhookId}`, body: { eventTypes: null, description: 'all' }, expect: 200 },
+      { name: 'nothing', path: `/v1/webhooks/${f.webhookId}`, body: {}, expect: 400 },
+      { name: 'a file url', path: `/v1/webhooks/${f.webhookId}`, body: { url: 'file:///etc/passwd' }, expect: 400 },
+      { name: 'unknown', path: `/v1/webhooks/${UNKNOWN_ID}`, body: { enabled: true }, expect: 404 },
+    ],
+    'POST /v1/webhooks/{id}/secret': [
+      { name: 'rotated', path: `/v1/webhooks/${f.webhookId}/secret`, expect: 200 },
+      { name: 'unknown', path: `/v1/webhooks/${UNKNOWN_ID}/secret`, expect: 404 },
+    ],
+    'POST /v1/webhooks/{id}/test': [
+      { name: 'queued', path: `/v1/webhooks/${f.webhookId}/test`, expect: 202 },
+      { name: 'unknown', path: `/v1/webhooks/${UNKNOWN_ID}/test`, expect: 404 },
+    ],
+    'GET /v1/webhooks/{id}/deliveries': [
+      { name: 'pending ones', path: `/v1/webhooks/${f.webhookId}/deliveries?status=pending`, expect: 200 },
+      { name: 'a bad status', path: `/v1/webhooks/${f.webhookId}/deliveries?status=lost`, expect: 400 },
+      { name: 'unknown', path: `/v1/webhooks/${UNKNOWN_ID}/deliveries`, expect: 404 },
+    ],
+    'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': [
+      { name: 'again', path: `/v1/webhooks/${f.webhookId}/deliveries/${f.webhookDeliveryId}/redeliver`, expect: 202 },
+      { name: 'unknown delivery', path: `/v1/webhooks/${f.webhookId}/deliveries/${UNKNOWN_ID}/redeliver`, expect: 404 },
+    ],
+    'DELETE /v1/webhooks/{id}': [
+      { name: 'one', path: `/v1/webhooks/${f.spareWebhookId}`, expect: 204 },
+      { name: 'gone', path: `/v1/webhooks/${f.spareWebhookId}`, expect: 404 },
     ],
     'DELETE /v1/credentials/{id}': [
       { name: 'in use', path: `/v1/credentials/${credential}`, expect: 409 },
@@ -316,7 +381,11 @@ describe('the API contract (/docs/json)', () => {
       spareCredentialId: await created('/v1/credentials', makeCredential()),
       sparePrincipalId: await created('/v1/principals', { name: 'spare', role: 'service' }),
       servicePrincipal: await createPrincipal(world.brokers[0], admin, { name: 'contract caller', tenantGrants: ['*'] }),
+      webhookId: await created('/v1/webhooks', { url: 'https://hooks.example.com/contract' }),
+      spareWebhookId: await created('/v1/webhooks', { url: 'https://hooks.example.com/spare' }),
+      webhookDeliveryId: '',
     };
+    fixtures.webhookDeliveryId = (await admin.post(`/v1/webhooks/${fixtures.webhookId}/test`)).body.deliveryId;
     clients = { admin, service: fixtures.servicePrincipal.client, anonymous: new HttpClient(world.brokers[0].url) };
   });
 

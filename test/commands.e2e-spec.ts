@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { embeddedDatabaseBlocked } from '../src/database/embedded-access';
 import { createTestDatabase, TestDatabase } from './support/database';
-import { freePort, ServiceProcess, startBroker, TEST_FINGERPRINT_KEY, TEST_VAULT_KEYS } from './support/processes';
+import { freePort, ServiceProcess, startBroker, TEST_FINGERPRINT_KEY, TEST_NODE_FLAGS, TEST_VAULT_KEYS } from './support/processes';
 
 const ROOT = resolve(__dirname, '..');
 const COMMANDS = {
@@ -16,7 +16,7 @@ const asRoot = process.getuid?.() === 0;
 
 /** Runs a built command as `npm run <command>` would, with only the environment given. */
 function run(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [entry, ...args], {
+  const child = spawn(process.execPath, [...TEST_NODE_FLAGS, entry, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

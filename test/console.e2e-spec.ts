@@ -5,7 +5,7 @@ import { makeCredential } from './support/credentials';
 import { makeTenant, uniqueTin } from './support/factories';
 import { TEST_ADMIN } from './support/processes';
 import { makeTaxpayer, uniqueId } from './support/simulator';
-import { extraBroker, startWorld, taxpayerTenant, World } from './support/world';
+import { extraBroker, intermediaryTenants, startWorld, taxpayerTenant, World } from './support/world';
 
 /**
  * The operator console, driven in Debian's Chromium against the real broker, simulator and
@@ -108,6 +108,8 @@ describe('operator console', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Refresh');
     await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Webhooks');
+    await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Vault');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Vault' }).waitFor();
@@ -203,6 +205,77 @@ describe('operator console', () => {
     await refused.getByText('No refused credentials.').waitFor();
     secrets.push(await myInvoisTokenOf(setup.tenant.id));
   });
+
+  it('shows client IDs with tokens at risk and a degraded credential on Attention with its correlationId, and the budget as a gauge and a chart after a login', async () => {
+    const setup = await taxpayerTenant(world, { credential: { label: 'Budget Gauge ERP', loginRatePerMinute: 4 } });
+    secrets.push(...setup.client.secrets, await myInvoisTokenOf(setup.tenant.id));
+    // MyInvois behind a maintenance page for this client ID: the broker answers 503 and the credential is degraded.
+    const failing = await taxpayerTenant(world, { credential: { label: 'Maintenance Page ERP' } });
+    secrets.push(...failing.client.secrets);
+    expect((await world.simulator.put(`/_sim/clients/${failing.client.clientId}/faults`, { kind: 'non_json', status: 503 })).status).toBe(200);
+    expect((await world.admins[0].post(`/v1/tenants/${failing.tenant.id}/token`, {})).status).toBe(503);
+    const [answer] = (await world.simulator.get(`/_sim/clients/${failing.client.clientId}/failures`)).body as Array<{ correlationId: string }>;
+    expect(answer.correlationId).toBeTruthy();
+    // Three one-minute tokens on three logins a minute (one kept for requests): the window is spent, and
+    // none can be renewed before it expires, for as long as the tokens last. Made last, as the clock runs from here.
+    const starved = await intermediaryTenants(world, 3, {
+      client: { tokenTtlSeconds: 60 },
+      credential: { label: 'Starved Intermediary', loginRatePerMinute: 3 },
+    });
+    secrets.push(...starved.client.secrets);
+    for (const tenant of starved.tenants) {
+      const issued = await world.admins[0].post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 5 });
+      expect(issued.status).toBe(200);
+      secrets.push(issued.body.access_token);
+    }
+
+    const page = await openConsole();
+    await loaded(page);
+    const atRisk = page.getByRole('region', { name: 'Client IDs with tokens at risk' });
+    const starvedRow = atRisk.getByRole('row').filter({ hasText: 'Starved Intermediary' });
+    await starvedRow.waitFor();
+    expect(await starvedRow.getByText('3 of 3').count()).toBe(1);
+    const degraded = page.getByRole('region', { name: 'Credentials MyInvois is failing (degraded)' });
+    const failingRow = degraded.getByRole('row').filter({ hasText: 'Maintenance Page ERP' });
+    await failingRow.waitFor();
+    expect(await failingRow.getByTestId('correlation-id').textContent()).toBe(answer.correlationId);
+    expect(await failingRow.getByText('HTTP 503').count()).toBe(1);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Each links to where it is fixed: the back-off on the credential's page.
+    await failingRow.getByRole('link', { name: /See the back-off/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Maintenance Page ERP' }).waitFor();
+    await page.getByText('MyInvois has been failing this client ID').waitFor();
+    await loaded(page);
+    // Backing off, or (the back-off over) waiting for its next login, the probe.
+    await page
+      .getByTestId('budget-gauge')
+      .getByText(/1 failure in a row/)
+      .waitFor();
+    expect(await page.getByTestId('correlation-id').first().textContent()).toBe(answer.correlationId);
+    await world.simulator.put(`/_sim/clients/${failing.client.clientId}/faults`, { kind: 'none' });
+
+    await go(page, '#/credentials', 'Credentials');
+    const row = page.getByRole('row').filter({ hasText: 'Budget Gauge ERP' });
+    await row.getByText('1/4').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'Maintenance Page ERP' }).getByText('degraded').count()).toBe(1);
+
+    // The gauge and the chart (axe checks this page in the tour below).
+    await go(page, `#/credentials/${setup.credential.id}`, 'Budget Gauge ERP');
+    const budget = page.getByRole('region', { name: 'Login budget' });
+    await loaded(page);
+    const gauge = budget.getByTestId('budget-gauge');
+    await gauge.getByText('1 of 4').waitFor();
+    expect(await gauge.getByRole('img', { name: '1 of 4 logins used in the last 61 seconds' }).count()).toBe(1);
+    expect(await gauge.getByText('slots free').count()).toBe(1);
+    const chart = budget.getByRole('img', { name: /^Logins per minute over the last hour\. 1 login in the last hour/ });
+    await chart.waitFor();
+    expect(await chart.locator('rect.chart-demand').count()).toBe(1);
+    await budget.getByText('The minutes with logins, as a table').click();
+    const minute = budget.getByRole('table').getByRole('row').nth(1);
+    expect(await minute.getByRole('cell').allTextContents()).toEqual([expect.any(String), '1', '1', '0']);
+    await page.screenshot({ path: screenshotPath('credential-budget'), fullPage: true });
+  }, 120_000);
 
   it('creates a principal and shows its secret once, with a copy button and a warning', async () => {
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.brokers[0].url });
@@ -304,6 +377,7 @@ describe('operator console', () => {
     expect(problems).toEqual([]);
   });
 
+  // Nine pages, each loaded and checked by axe: more than one flow's time on a loaded machine.
   it('has no serious accessibility violation on any page, and fits a 1280 px screen', async () => {
     // Something on every page: a refused credential, secrets expiring soon, a tenant with a token.
     const refused = await taxpayerTenant(world, {
@@ -353,5 +427,5 @@ describe('operator console', () => {
     await signInPage.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await seriousAccessibilityViolations(signInPage)).toEqual([]);
     await signInPage.screenshot({ path: screenshotPath('sign-in') });
-  });
+  }, 120_000);
 });

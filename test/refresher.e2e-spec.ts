@@ -117,8 +117,14 @@ describe('the refresher: three replicas, fifty tenants, short-lived tokens', () 
       `SELECT tenant_id, details->>'purpose' AS purpose FROM audit_events WHERE action = 'upstream.login'`,
     );
     const onDemand = logins.filter((l) => l.purpose === 'on_demand');
-    expect(onDemand).toHaveLength(53);
-    expect(new Set(onDemand.map((l) => l.tenant_id)).size).toBe(53);
+    const onDemandPerTenant = new Map<string, number>();
+    for (const l of onDemand) onDemandPerTenant.set(l.tenant_id, (onDemandPerTenant.get(l.tenant_id) ?? 0) + 1);
+    const kindOf = (tenantId: string) => kinds[tenantId] ?? (tenantId === blocked.tenant.id ? 'blocked' : 'other');
+    const notOnce = [...onDemandPerTenant]
+      .filter(([, n]) => n !== 1)
+      .map(([tenantId, n]) => ({ tenant: kindOf(tenantId), tenantId, n, served: served.filter((s) => s.tenantId === tenantId).length }));
+    expect(notOnce).toEqual([]);
+    expect(onDemandPerTenant.size).toBe(53);
 
     // At MyInvois: one login per token lifetime per key, never a 429.
     const counters = await world.simulator.counters();
@@ -157,8 +163,10 @@ describe('the refresher: three replicas, fifty tenants, short-lived tokens', () 
     });
 
     // The tenant asked once stops being renewed once it leaves the active window.
+    // Measured from its one use, not from the test's start: under load the first round of requests takes seconds.
+    const unusedUsedAt = served.find((s) => s.tenantId === unused.tenant.id)!.at;
     const unusedTimes = await loginTimes(unused.client.clientId);
-    expect(unusedTimes.every((t) => t < start + 30_000 + 2000)).toBe(true);
+    expect(unusedTimes.filter((t) => t >= unusedUsedAt + 30_000 + 2000).map((t) => t - unusedUsedAt)).toEqual([]);
 
     // The admin view shows the keys, never a token.
     const view = await world.admins[0].get(`/v1/tokens?credentialId=${blocked.credential.id}`);

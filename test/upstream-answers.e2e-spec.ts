@@ -329,6 +329,52 @@ describe('MyInvois answers as they really come', () => {
       expect(Math.abs(Date.parse(budget.nextSlotAt) - (Date.parse(first.at) + 61_000))).toBeLessThan(1500);
       expect((await admin.get(`/v1/credentials/00000000-0000-4000-8000-000000000000/budget`)).status).toBe(404);
     });
+
+    it('keeps an hour of logins and shows them per minute, by purpose, beside the limit', async () => {
+      const { tenant, credential } = await taxpayerTenant(world, { credential: { loginRatePerMinute: 5 } });
+      // Logins of another replica 10 minutes ago (two renewals), and one two hours ago, past the history.
+      await world.database.query(
+        `INSERT INTO upstream_logins (credential_id, at, purpose)
+         SELECT $1, date_trunc('minute', clock_timestamp()) - make_interval(mins => ago), 'refresh' FROM unnest(ARRAY[10, 10, 120]::int[]) AS ago`,
+        [credential.id],
+      );
+      // A login now: it takes a slot, and the budget forgets what is older than its history, not what is older than its window.
+      expect((await admin.post(`/v1/tenants/${tenant.id}/token`, {})).status).toBe(200);
+      const answer = await world.admins[1].get(`/v1/credentials/${credential.id}/logins`);
+      expect(answer.status).toBe(200);
+      const { limitPerMinute, minutes } = answer.body as {
+        limitPerMinute: number;
+        minutes: Array<{ minute: string; logins: number; onDemand: number; refresh: number }>;
+      };
+      expect(limitPerMinute).toBe(5);
+      expect(minutes).toHaveLength(60);
+      expect(minutes.every((m, i) => i === 0 || Date.parse(m.minute) - Date.parse(minutes[i - 1].minute) === 60_000)).toBe(true);
+      const current = Math.floor(Date.now() / 60_000) * 60_000;
+      // The current minute is last (or, at a minute's turn, the one before it holds the login).
+      expect(Math.abs(Date.parse(minutes[59].minute) - current)).toBeLessThanOrEqual(60_000);
+      const tenAgo = minutes.find((m) => m.refresh === 2)!;
+      expect(tenAgo).toMatchObject({ logins: 2, onDemand: 0, refresh: 2 });
+      expect(Date.parse(minutes[59].minute) - Date.parse(tenAgo.minute)).toBeGreaterThanOrEqual(9 * 60_000);
+      expect(minutes.reduce((sum, m) => sum + m.onDemand, 0)).toBe(1);
+      expect(minutes.reduce((sum, m) => sum + m.logins, 0)).toBe(3);
+      // The window still counts only the last 61 s.
+      expect((await admin.get(`/v1/credentials/${credential.id}/budget`)).body.usedInWindow).toBe(1);
+      const kept = await world.database.query<{ n: number }>('SELECT count(*)::int AS n FROM upstream_logins WHERE credential_id = $1', [credential.id]);
+      expect(kept[0].n).toBe(3);
+      expect((await admin.get('/v1/credentials/00000000-0000-4000-8000-000000000000/logins')).status).toBe(404);
+    });
+
+    it('lists the credentials MyInvois is failing with degraded=true', async () => {
+      const { tenant, client, credential } = await taxpayerTenant(world);
+      expect((await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'non_json', status: 503 })).status).toBe(200);
+      expect((await admin.post(`/v1/tenants/${tenant.id}/token`, {})).status).toBe(503);
+      const degraded = (await admin.get('/v1/credentials?degraded=true&limit=200')).body.items as Array<{ id: string; degraded: boolean }>;
+      expect(degraded.find((item) => item.id === credential.id)).toMatchObject({ degraded: true });
+      expect(degraded.every((item) => item.degraded)).toBe(true);
+      const healthy = (await admin.get('/v1/credentials?degraded=false&limit=200')).body.items as Array<{ id: string; degraded: boolean }>;
+      expect(healthy.some((item) => item.id === credential.id)).toBe(false);
+      expect((await admin.get('/v1/credentials?degraded=maybe')).body).toMatchObject({ code: 'validation_failed' });
+    });
   });
 
   it('never puts a client secret into the errors it keeps: audit events, log lines, credentials, token keys', async () => {

@@ -155,5 +155,5 @@ describe('moving the master keys from VAULT_KEYS into an HSM, online', () => {
     expect((await admin.post('/v1/admin/vault/check')).body).toEqual({ checked: 21 + created, failed: [] });
     expect((await admin.post(`/v1/tenants/${tenant.tenant.id}/token`, {})).body.access_token).toBe(before.body.access_token);
     expect(await versionsWrapping()).toEqual({ h2: total + created });
-  });
+  }, 180_000);
 });

@@ -9,6 +9,7 @@ import { TenantPage } from './pages/tenant';
 import { TenantsPage } from './pages/tenants';
 import { TokensPage } from './pages/tokens';
 import { VaultPage } from './pages/vault';
+import { WebhooksPage } from './pages/webhooks';
 import { Route, useRoute } from './router';
 import { SessionExpiredDialog, SignInPage } from './sign-in';
 import { EmptyState } from './ui/layout';
@@ -22,6 +23,7 @@ const PAGES = [
   { path: 'audit', title: 'Audit' },
   { path: 'principals', title: 'Principals' },
   { path: 'vault', title: 'Vault' },
+  { path: 'webhooks', title: 'Webhooks' },
 ];
 
 function useSession(): SessionState {
@@ -47,6 +49,8 @@ function PageFor({ route }: { route: Route }) {
       return <PrincipalsPage query={route.query} />;
     case 'vault':
       return <VaultPage />;
+    case 'webhooks':
+      return <WebhooksPage />;
     default:
       return (
         <EmptyState title="There is no such page.">

@@ -73,3 +73,18 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
   const clear = useCallback(() => setState({ busy: false }), []);
   return { ...state, run, clear };
 }
+
+/**
+ * A paged list with one item open beside it: `changed(item)` reloads the list and keeps `item`
+ * open (or closes the panel without one), as after a create, an edit or a delete.
+ */
+export function useManagedList<T>(load: (cursor: string | undefined) => Promise<Page<T>>, filtersKey: string) {
+  const [version, setVersion] = useState(0);
+  const [managing, setManaging] = useState<T>();
+  const list = usePaged(load, `${filtersKey}/${version}`);
+  const changed = (item?: T) => {
+    setVersion((value) => value + 1);
+    setManaging(item);
+  };
+  return { list, managing, setManaging, changed };
+}

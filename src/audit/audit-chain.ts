@@ -8,6 +8,7 @@ import { ChainedFields, eventHash, sanitiseDetails } from './canonical';
 export interface AppendedEvent {
   seq: string;
   hash: string;
+  occurredAt: string;
 }
 
 /** The chain's single row, locked by the caller's transaction, and the database's time after locking it. */
@@ -67,7 +68,7 @@ export class AuditChain {
       ],
     );
     await manager.query('UPDATE audit_chain SET head_seq = $1, head_hash = $2 WHERE id = 1', [seq.toString(), prevHash]);
-    return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
+    return rows.map((row) => ({ seq: row.seq, hash: row.hash, occurredAt: row.occurredAt }));
   }
 
   /**

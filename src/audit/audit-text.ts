@@ -7,7 +7,7 @@ import { truncate } from '../common/formats';
  * string well-formed (a lone surrogate becomes U+FFFD) and NUL-free itself, whoever called it.
  */
 export function auditText(value: string, maxCodePoints?: number): string {
-  const clean = toWellFormed(value).replace(/\u0000/g, '');
+  const clean = toWellFormed(value).replaceAll('\u0000', '');
   return maxCodePoints === undefined ? clean : truncate(clean, maxCodePoints);
 }
 

@@ -16,6 +16,26 @@ export interface VerificationResult {
   headHash: string;
 }
 
+/** A checkpoint kept outside the database, as read from one line of a file. */
+export interface KeptCheckpoint {
+  seq: string;
+  hash: string;
+  signedAt: string;
+  /** Its line in the file, to name it. */
+  line: number;
+}
+
+export interface CheckpointVerificationResult extends VerificationResult {
+  checkpoints: {
+    /** Checkpoints compared with the chain. */
+    checked: number;
+    /** At or before the anchor: purged since, so nothing is left to compare. */
+    beforeAnchor: number;
+    /** The first checkpoint (in chain order) the chain no longer leads to. */
+    firstMismatch?: KeptCheckpoint & { reason: string; found: string | null };
+  };
+}
+
 interface Row {
   seq: string;
   occurred_at: Date;
@@ -84,6 +104,30 @@ export class AuditVerifier {
       return { ...base, ok: false, checked, firstBrokenSeq: chain.head_seq, reason: 'the last event does not match the chain head' };
     }
     return { ...base, ok: true, checked };
+  }
+
+  /**
+   * The chain verified on its own, then each checkpoint: the event at its seq must still carry its
+   * hash. As each hash covers everything before it, a match means the chain still leads there; a
+   * rewrite with recomputed hashes verifies on its own but not against what was signed earlier.
+   */
+  async verifyAgainst(checkpoints: KeptCheckpoint[]): Promise<CheckpointVerificationResult> {
+    const chain = await this.verify();
+    const ordered = [...checkpoints].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : BigInt(a.seq) > BigInt(b.seq) ? 1 : a.line - b.line));
+    const outcome: CheckpointVerificationResult['checkpoints'] = { checked: 0, beforeAnchor: 0 };
+    for (const checkpoint of ordered) {
+      if (BigInt(checkpoint.seq) <= BigInt(chain.anchorSeq)) {
+        outcome.beforeAnchor += 1;
+        continue;
+      }
+      outcome.checked += 1;
+      const found = BigInt(checkpoint.seq) === BigInt(chain.headSeq) ? chain.headHash : ((await this.hashAt(BigInt(checkpoint.seq))) ?? null);
+      if (found !== checkpoint.hash) {
+        const reason = found === null ? 'the chain no longer holds the event this checkpoint signed' : 'the event at this seq no longer has the hash signed';
+        return { ...chain, ok: false, checkpoints: { ...outcome, firstMismatch: { ...checkpoint, reason, found } } };
+      }
+    }
+    return { ...chain, checkpoints: outcome };
   }
 
   /** Rows at or before the anchor may linger while a purge deletes them; they are no longer part of the chain. */

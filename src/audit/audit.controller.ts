@@ -5,13 +5,16 @@ import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';
 import { AppConfig } from '../config/app-config';
 import type { Actor } from './actor';
+import { PageQueryDto } from '../common/pagination';
 import { AuditAvailability } from './audit-availability';
+import { AuditCheckpoints } from './audit-checkpoints';
 import { AuditErrorCode } from './audit.errors';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetention } from './audit-retention';
 import { AuditVerifier } from './audit-verifier';
 import { AuditEventPageDto, ChainVerificationDto, PurgeResultDto } from './dto/audit-event.dto';
 import { ListAuditEventsQuery, VerifyAuditQuery } from './dto/audit-queries';
+import { AuditCheckpointPageDto } from './dto/audit-checkpoint.dto';
 import { AuditStatusDto } from './dto/audit-status.dto';
 import { PurgeAuditDto } from './dto/purge-audit.dto';
 
@@ -25,6 +28,7 @@ export class AuditController {
     private readonly verifier: AuditVerifier,
     private readonly retention: AuditRetention,
     private readonly availability: AuditAvailability,
+    private readonly checkpoints: AuditCheckpoints,
     private readonly config: AppConfig,
   ) {}
 
@@ -52,6 +56,19 @@ export class AuditController {
   status(): AuditStatusDto {
     const { available, since, lastFailureAt } = this.availability.snapshot();
     return { available, since: since.toISOString(), lastFailureAt: lastFailureAt?.toISOString() ?? null, failClosed: this.config.audit.failClosed };
+  }
+
+  @Get('checkpoints')
+  @ApiOperation({
+    summary: 'List the signed checkpoints of the audit chain',
+    description:
+      'Admin only. Newest first, in pages (`nextCursor`). Every AUDIT_CHECKPOINT_MINUTES one replica signs the head of the chain as a JWS ' +
+      'with the broker signing key (verify it with /.well-known/jwks.json) and sends it as the `audit.checkpoint` webhook. Kept outside the ' +
+      'database, checkpoints show a chain rewritten with recomputed hashes: `npm run audit:verify -- --checkpoints FILE`.',
+  })
+  @ApiOkResponse({ type: AuditCheckpointPageDto, description: 'A page of checkpoints, newest first' })
+  listCheckpoints(@QueryParams() query: PageQueryDto): Promise<AuditCheckpointPageDto> {
+    return this.checkpoints.list(query);
   }
 
   @Get('verify')

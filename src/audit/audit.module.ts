@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditAvailability } from './audit-availability';
 import { AuditBatcher } from './audit-batcher';
 import { AuditChain } from './audit-chain';
+import { AuditCheckpoint } from './audit-checkpoint.entity';
+import { AuditCheckpoints } from './audit-checkpoints';
 import { AuditController } from './audit.controller';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQueryService } from './audit-query.service';
@@ -14,9 +16,9 @@ import { TokenExposures } from './token-exposures';
 /** Global: every module writes to the audit log through AuditService. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  imports: [TypeOrmModule.forFeature([AuditEvent, AuditCheckpoint])],
   controllers: [AuditController],
-  providers: [AuditAvailability, AuditChain, AuditBatcher, TokenExposures, AuditService, AuditQueryService, AuditVerifier, AuditRetention],
-  exports: [AuditService, AuditVerifier],
+  providers: [AuditAvailability, AuditChain, AuditBatcher, TokenExposures, AuditService, AuditQueryService, AuditVerifier, AuditRetention, AuditCheckpoints],
+  exports: [AuditService, AuditVerifier, AuditAvailability, AuditCheckpoints],
 })
 export class AuditModule {}

@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditAvailability } from './audit-availability';
 import { AuditBatcher } from './audit-batcher';
-import { AuditChain } from './audit-chain';
+import { AppendedEvent, AuditChain } from './audit-chain';
 import { AuditError } from './audit.errors';
 import type { AuditEventInput } from './audit-event.input';
 import { tokenFingerprint } from './canonical';
@@ -21,11 +21,14 @@ import type { ExposureKey } from './token-exposures';
  *   cannot be written, throws (fail closed) or logs and resolves false (fail open);
  * - `recordBestEffort(event)`: group-committed, never throws (refused requests: a failing
  *   audit log must not turn a 401 into a 503).
+ * Events written with `record` are also handed to the follower (the webhook outbox), in the
+ * same transaction, so that what follows from an event commits or rolls back with it.
  */
 @Injectable()
 export class AuditService implements OnModuleInit {
   private readonly logger = new Logger(AuditService.name);
   private fingerprintKey!: Buffer;
+  private follower: AuditFollower | undefined;
 
   constructor(
     private readonly chain: AuditChain,
@@ -39,9 +42,15 @@ export class AuditService implements OnModuleInit {
     this.fingerprintKey = await this.loadFingerprintKey();
   }
 
+  /** Set once, by the module that acts on audit events (it depends on this one, not the other way round). */
+  follow(follower: AuditFollower): void {
+    this.follower = follower;
+  }
+
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
+    let appended: AppendedEvent;
     try {
-      await this.chain.append(manager, [event]);
+      [appended] = await this.chain.append(manager, [event]);
     } catch (error) {
       this.metrics.auditFailures.inc();
       this.availability.failed();
@@ -51,6 +60,7 @@ export class AuditService implements OnModuleInit {
     }
     this.metrics.auditEvents.inc({ path: 'transaction' });
     this.availability.written();
+    await this.follower?.(manager, event, appended);
   }
 
   /**
@@ -93,6 +103,9 @@ export class AuditService implements OnModuleInit {
     return Buffer.from(text, 'base64');
   }
 }
+
+/** Acts on an event inside the transaction that writes it. */
+export type AuditFollower = (manager: EntityManager, event: AuditEventInput, appended: AppendedEvent) => Promise<void>;
 
 /** lock_timeout (55P03) or statement_timeout (57014): the chain was busy for too long. */
 function isLockTimeout(error: unknown): boolean {

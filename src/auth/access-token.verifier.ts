@@ -88,7 +88,11 @@ export class AccessTokenVerifier {
         issuer: this.config.auth.issuer,
         audience: this.config.auth.audience,
         algorithms: [TOKEN_SIGNING_ALGORITHM],
+        // The broker issues nothing older than its own lifetime, nor dated in the future: a leaked or
+        // misused signing key must not mint tokens that live for ever.
+        maxTokenAge: this.config.auth.tokenTtlSeconds,
       });
+      if (payload.exp! - payload.iat! > this.config.auth.tokenTtlSeconds) throw AuthError.invalidToken('token lives longer than the broker issues');
       if (!isUuid(payload.sub) || typeof payload.sv !== 'number') throw AuthError.invalidToken('invalid token');
       return { kind: 'broker', principalId: payload.sub, secretVersion: payload.sv, expiresAtMs: payload.exp! * 1000 };
     }
@@ -109,7 +113,11 @@ export class AccessTokenVerifier {
     throw AuthError.invalidToken('unknown issuer');
   }
 
-  private async check(token: string, keys: JWTVerifyGetKey, options: { issuer: string; audience: string; algorithms: string[] }): Promise<JWTPayload> {
+  private async check(
+    token: string,
+    keys: JWTVerifyGetKey,
+    options: { issuer: string; audience: string; algorithms: string[]; maxTokenAge?: number },
+  ): Promise<JWTPayload> {
     try {
       const { payload } = await jwtVerify(token, keys, { ...options, requiredClaims: ['exp', 'iat'], clockTolerance: 5 });
       return payload;

@@ -30,6 +30,6 @@ import { SigningKeysController } from './signing-keys.controller';
     BootstrapAdmin,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [PrincipalsService],
+  exports: [PrincipalsService, SigningKeys],
 })
 export class AuthModule {}

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/actor';
 import { ApiErrors, forEachRoute } from '../common/api-errors';
+import { DatabaseErrorCode } from '../common/database-unavailable';
 import { RequestErrorCode } from '../common/error-codes';
 import { ApiBodyRefusals } from '../common/request-bodies';
 import { TenantErrorCode } from '../tenants/tenant.errors';
@@ -25,13 +26,20 @@ export const OAUTH2_SCHEME = 'oauth2';
 
 /**
  * Documents a controller as the guard treats it: a bearer token from `POST /v1/auth/token` (or
- * the external identity provider) is needed, and every route may answer what the guard answers.
+ * the external identity provider) is needed, and every route may answer what the guard answers,
+ * and 503 `database_unavailable` while PostgreSQL is out of reach.
  */
 export const ApiCallerAuth = () =>
   applyDecorators(
     ApiBearerAuth(BEARER_SCHEME),
     ApiOAuth2([], OAUTH2_SCHEME),
-    ApiErrors(AuthErrorCode.MissingToken, AuthErrorCode.InvalidToken, AuthErrorCode.IdentityProviderUnavailable, RequestErrorCode.Internal),
+    ApiErrors(
+      AuthErrorCode.MissingToken,
+      AuthErrorCode.InvalidToken,
+      AuthErrorCode.IdentityProviderUnavailable,
+      DatabaseErrorCode.Unavailable,
+      RequestErrorCode.Internal,
+    ),
     ApiBodyRefusals(),
   );
 

@@ -36,9 +36,12 @@ export class PrincipalStates implements OnModuleInit {
     config: AppConfig,
   ) {
     const ttlMs = config.auth.principalCacheSeconds * 1000;
-    this.byId = new NotifiedCache(ttlMs, async (id) => toState(await principals.findOneBy({ id, deletedAt: IsNull() })));
-    this.byExternalSubject = new NotifiedCache(ttlMs, async (subject) =>
-      toState(await principals.findOneBy({ externalSubject: subject, deletedAt: IsNull() })),
+    const staleMs = config.database.staleIfErrorSeconds * 1000;
+    this.byId = new NotifiedCache(ttlMs, async (id) => toState(await principals.findOneBy({ id, deletedAt: IsNull() })), staleMs);
+    this.byExternalSubject = new NotifiedCache(
+      ttlMs,
+      async (subject) => toState(await principals.findOneBy({ externalSubject: subject, deletedAt: IsNull() })),
+      staleMs,
     );
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { calculateJwkThumbprint, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
+import { calculateJwkThumbprint, CompactSign, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
@@ -82,6 +82,14 @@ export class SigningKeys implements OnModuleInit {
   publicJwks(): JWK[] {
     const now = Date.now();
     return this.keys.filter((key) => !key.retiresAt || key.retiresAt.getTime() > now).map((key) => key.publicJwk);
+  }
+
+  /** A compact JWS of a JSON document (not a token: no expiry) with the active key, verifiable with the JWKS. */
+  async signDocument(document: Record<string, unknown>, type: string): Promise<{ jws: string; kid: string }> {
+    const active = this.keys[0];
+    const payload = new TextEncoder().encode(JSON.stringify({ ...document, iss: this.config.auth.issuer }));
+    const jws = await new CompactSign(payload).setProtectedHeader({ alg: TOKEN_SIGNING_ALGORITHM, kid: active.kid, typ: type }).sign(active.privateKey);
+    return { jws, kid: active.kid };
   }
 
   /**

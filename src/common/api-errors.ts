@@ -33,7 +33,7 @@ export function ApiErrors(...codes: string[]): MethodDecorator & ClassDecorator 
 /**
  * The token endpoint's errors, in RFC 6749 form: its own codes under their statuses, and what the
  * filter makes of everything else there (an unreadable body is `invalid_request`, a server-side
- * failure `server_error`).
+ * failure `server_error`, the database out of reach `temporarily_unavailable`).
  */
 export function ApiOAuthErrors(...codes: OAuthErrorCode[]): MethodDecorator {
   return (_target, _key, descriptor) => {
@@ -45,6 +45,7 @@ export function ApiOAuthErrors(...codes: OAuthErrorCode[]): MethodDecorator {
     add(415, 'invalid_request');
     add(500, 'server_error');
     add(503, 'server_error');
+    add(503, 'temporarily_unavailable');
     const responses = { ...Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) };
     for (const [status, list] of byStatus) responses[status] = oauthErrorResponse(status, list);
     Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);

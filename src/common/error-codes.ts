@@ -43,6 +43,10 @@ export enum RequestErrorCode {
   MalformedJson = 'malformed_json',
   EmptyBody = 'empty_body',
   InvalidContentLength = 'invalid_content_length',
+  /** A JSON body nested deeper than the parser allows. */
+  BodyNestedTooDeep = 'body_nested_too_deep',
+  /** A body whose bytes are not UTF-8. */
+  InvalidUtf8 = 'invalid_utf8',
   /** A value that validation let through but PostgreSQL cannot read (defence in depth). */
   InvalidInput = 'invalid_input',
   /** Another refusal of the HTTP layer, such as a form field named `__proto__`. */
@@ -57,6 +61,8 @@ defineErrorCodes<RequestErrorCode>({
   [RequestErrorCode.MalformedJson]: 'invalid',
   [RequestErrorCode.EmptyBody]: 'invalid',
   [RequestErrorCode.InvalidContentLength]: 'invalid',
+  [RequestErrorCode.BodyNestedTooDeep]: 'invalid',
+  [RequestErrorCode.InvalidUtf8]: 'invalid',
   [RequestErrorCode.InvalidInput]: 'invalid',
   [RequestErrorCode.BadRequest]: 'invalid',
   [RequestErrorCode.BodyTooLarge]: 'too_large',

@@ -35,6 +35,9 @@ export class ErrorResponseDto {
   @ApiPropertyOptional({ type: [String], example: ['application/json'], description: 'unsupported_media_type: the content types the operation reads' })
   acceptedContentTypes?: string[];
 
+  @ApiPropertyOptional({ type: 'integer', example: 32, description: 'body_nested_too_deep: the deepest nesting of arrays and objects a body may have' })
+  maxDepth?: number;
+
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'tenant_tin_taken: the tenant that has the TIN' })
   existingTenantId?: string | null;
 

@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from './oauth.error';
 import { DomainError } from './domain-error';
 import { RequestErrorCode, statusOfCode, STATUS_OF_KIND } from './error-codes';
-import { isDataException, sqlStateOf } from './postgres-errors';
+import { DatabaseErrorCode, DatabaseUnavailableError } from './database-unavailable';
+import { isDataException, isDatabaseUnavailable, sqlStateOf } from './postgres-errors';
 import { routeConfigOf } from './route-config';
 
 /** Fastify's own codes for requests it refuses before a handler runs. */
@@ -31,7 +32,10 @@ export interface ErrorBody {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(caught: unknown, host: ArgumentsHost): void {
+    const outage = isDatabaseUnavailable(caught);
+    // Whatever code path met the outage, the caller hears the same: 503 database_unavailable, with Retry-After.
+    const exception = outage && !(caught instanceof DomainError) ? new DatabaseUnavailableError() : caught;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toBody(exception);
@@ -39,7 +43,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const retryAfter = exception instanceof DomainError || exception instanceof OAuthError ? exception.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     if (exception instanceof DomainError && exception.headers) void reply.headers(exception.headers);
-    if (isDataException(exception)) {
+    if (outage) {
+      this.logger.warn({ requestId: request?.id, route: request?.routeOptions?.url, reason: reasonOf(caught) }, 'the database is unavailable; answered 503');
+    } else if (isDataException(exception)) {
       // Input that validation should have refused; the SQL and its values stay out of the log too.
       this.logger.warn({ sqlState: sqlStateOf(exception), requestId: request?.id, route: request?.routeOptions?.url }, 'a data exception escaped validation');
     } else if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
@@ -93,8 +99,18 @@ function isOAuthRoute(request: FastifyRequest | undefined): boolean {
 
 function toOAuthBody(exception: unknown, body: ErrorBody): { error: string; error_description: string } {
   if (exception instanceof OAuthError) return { error: exception.error, error_description: exception.description };
+  if (body.code === DatabaseErrorCode.Unavailable) return { error: 'temporarily_unavailable', error_description: body.message };
   if (body.statusCode >= 500) return { error: 'server_error', error_description: 'The server could not answer the request' };
   return { error: 'invalid_request', error_description: body.message };
+}
+
+/** The failure's name and message only: a query's text and values stay out of the log. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const driver = (error as { driverError?: unknown }).driverError;
+  const inner = driver instanceof Error ? driver : error;
+  const code = (inner as { code?: unknown }).code;
+  return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`;
 }
 
 function fastifyError(exception: unknown): ErrorBody | undefined {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { pinoOptions, requestIdFor } from './logging';
+import { pinoOptions, requestIdFor, urlForLog } from './logging';
 
 export function loggerModuleParams(config: AppConfig): Params {
   return {
@@ -16,7 +16,7 @@ export function loggerModuleParams(config: AppConfig): Params {
         ignore: (request) => ((request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '').startsWith('/health/'),
       },
       serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+        req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: urlForLog(request.url) }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
     },

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { AppConfig } from '../config/app-config';
 import { validateEnvironment } from '../config/environment-validation';
 import { AppEnvironment } from '../config/app-environment';
-import { pinoOptions, REDACTED_KEYS, requestIdFor, scrubSecrets } from './logging';
+import { pinoOptions, REDACTED_KEYS, requestIdFor, scrubSecrets, urlForLog } from './logging';
 
 function capture(): { logger: pino.Logger; lines: () => string } {
   let output = '';
@@ -52,5 +52,13 @@ describe('scrubSecrets', () => {
     expect(scrubbed.err).toBe(error);
     expect(scrubbed.secretsSet).toBe(2);
     expect(scrubbed.nested[0].Authorization).toBe('[redacted]');
+  });
+});
+
+describe('urlForLog', () => {
+  it('keeps the path and the names of query parameters, never their values', () => {
+    expect(urlForLog('/v1/tenants?tin=eyJtoken&limit=5')).toBe('/v1/tenants?tin=&limit=');
+    expect(urlForLog('/v1/tenants')).toBe('/v1/tenants');
+    expect(urlForLog('/v1/tenants?flag&&x=1')).toBe('/v1/tenants?flag=&x=');
   });
 });

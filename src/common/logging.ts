@@ -40,6 +40,21 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
   };
 }
 
+/**
+ * The request target as a log line may hold it: the path and the names of query parameters,
+ * never their values (a token pasted into `?tin=` must not end up in the log).
+ */
+export function urlForLog(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const names = url
+    .slice(at + 1)
+    .split('&')
+    .filter((part) => part !== '')
+    .map((part) => `${part.split('=')[0]}=`);
+  return `${url.slice(0, at)}?${names.join('&')}`;
+}
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Honours a well-formed `X-Request-Id` from the caller, so one id follows a request across services. */

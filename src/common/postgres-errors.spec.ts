@@ -1,6 +1,6 @@
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
-import { isDataException, sqlStateOf } from './postgres-errors';
+import { isDataException, isDatabaseUnavailable, sqlStateOf } from './postgres-errors';
 
 /** A failed query as TypeORM raises it, carrying PostgreSQL's own error. */
 function failedQuery(sqlState: string): QueryFailedError {
@@ -26,5 +26,26 @@ describe('PostgreSQL errors', () => {
     expect(isDataException(failedQuery('53300'))).toBe(false);
     expect(isDataException(Object.assign(new Error('not from PostgreSQL'), { code: '22021' }))).toBe(false);
     expect(isDataException(undefined)).toBe(false);
+  });
+
+  it.each(['08006', '08001', '57P01', '57P02', '57P03', '25006', '53300'])('counts %s as the database being unavailable', (sqlState) => {
+    expect(isDatabaseUnavailable(failedQuery(sqlState))).toBe(true);
+  });
+
+  it('counts connection failures as pg and Node raise them, through causes and aggregates', () => {
+    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')))).toBe(true);
+    expect(isDatabaseUnavailable(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }))).toBe(true);
+  });
+
+  it('leaves refusals of the request itself alone', () => {
+    expect(isDatabaseUnavailable(failedQuery('23505'))).toBe(false);
+    expect(isDatabaseUnavailable(failedQuery('22P02'))).toBe(false);
+    expect(isDatabaseUnavailable(failedQuery('57014'))).toBe(false);
+    expect(isDatabaseUnavailable(new Error('something else'))).toBe(false);
+    expect(isDatabaseUnavailable(undefined)).toBe(false);
   });
 });

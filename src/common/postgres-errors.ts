@@ -22,3 +22,28 @@ export function sqlStateOf(error: unknown): string | undefined {
 export function isDataException(error: unknown): boolean {
   return sqlStateOf(error)?.startsWith('22') ?? false;
 }
+
+/**
+ * SQLSTATEs of a database that cannot serve now: connection exceptions (class 08), the server
+ * shutting down or starting (57P01-57P03), a read-only server (25006), too many connections (53300).
+ */
+const UNAVAILABLE_STATES = /^(08...|57P0[123]|25006|53300)$/;
+/** Socket errors of a server that cannot be reached. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+/** What pg says when a connection broke or could not be had in time (its errors carry no code). */
+const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended|the database system is/i;
+
+/**
+ * True when a failure says PostgreSQL is unreachable, restarting or read-only, not that the
+ * request was wrong: through TypeORM's `QueryFailedError`, a `cause` or an `AggregateError`.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 4 || typeof error !== 'object' || error === null) return false;
+  if (error instanceof QueryFailedError) return isDatabaseUnavailable(error.driverError, depth + 1);
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (error instanceof DatabaseError) return typeof code === 'string' && UNAVAILABLE_STATES.test(code);
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (error instanceof Error && typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(cause, depth + 1);
+}

@@ -18,6 +18,8 @@ const BODY_ERRORS = [
   RequestErrorCode.MalformedJson,
   RequestErrorCode.EmptyBody,
   RequestErrorCode.InvalidContentLength,
+  RequestErrorCode.BodyNestedTooDeep,
+  RequestErrorCode.InvalidUtf8,
   RequestErrorCode.BodyTooLarge,
   RequestErrorCode.UnsupportedMediaType,
 ];

@@ -29,6 +29,8 @@ export class AppConfig {
     readonly poolSize: number;
     readonly migrationsRun: boolean;
     readonly embeddedPort: number;
+    /** During an outage, how long cached rows outlive their freshness. */
+    readonly staleIfErrorSeconds: number;
   };
 
   readonly auth: {
@@ -56,6 +58,20 @@ export class AppConfig {
     readonly writeTimeoutMs: number;
     readonly queueMax: number;
     readonly retentionDays?: number;
+    readonly checkpointMinutes: number;
+  };
+
+  readonly webhooks: {
+    readonly allowHttp: boolean;
+    /** Lower-case host names and addresses exempt from the loopback and link-local refusal. */
+    readonly allowedHosts: ReadonlySet<string>;
+    readonly timeoutMs: number;
+    readonly retryHours: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    readonly pollMs: number;
+    readonly secretGraceHours: number;
+    readonly budgetRiskCheckSeconds: number;
   };
 
   readonly vault: {
@@ -118,6 +134,7 @@ export class AppConfig {
       poolSize: env.DATABASE_POOL_SIZE,
       migrationsRun: env.MIGRATIONS_RUN,
       embeddedPort: env.EMBEDDED_DATABASE_PORT,
+      staleIfErrorSeconds: env.STALE_IF_ERROR_SECONDS,
     };
     this.auth = {
       issuer: env.AUTH_ISSUER,
@@ -153,6 +170,28 @@ export class AppConfig {
       writeTimeoutMs: env.AUDIT_WRITE_TIMEOUT_MS,
       queueMax: env.AUDIT_QUEUE_MAX,
       retentionDays: env.AUDIT_RETENTION_DAYS,
+      checkpointMinutes: env.AUDIT_CHECKPOINT_MINUTES,
+    };
+    this.webhooks = {
+      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? !this.isProduction,
+      allowedHosts: new Set(
+        (env.WEBHOOK_ALLOWED_HOSTS ?? '')
+          .split(',')
+          .map((host) =>
+            host
+              .trim()
+              .toLowerCase()
+              .replace(/^\[|\]$/g, ''),
+          )
+          .filter(Boolean),
+      ),
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryHours: env.WEBHOOK_RETRY_HOURS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+      pollMs: env.WEBHOOK_POLL_MS,
+      secretGraceHours: env.WEBHOOK_SECRET_GRACE_HOURS,
+      budgetRiskCheckSeconds: env.BUDGET_RISK_CHECK_SECONDS,
     };
     this.myinvois = {
       baseUrls: { sandbox: env.MYINVOIS_SANDBOX_URL.replace(/\/+$/, ''), production: env.MYINVOIS_PRODUCTION_URL.replace(/\/+$/, '') },

@@ -67,6 +67,16 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @ToInteger()
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * While PostgreSQL cannot be reached, how long past their freshness principals, grants, tenants
+   * and credentials are still read from memory, so that repeat hand-outs keep working.
+   */
+  @Max(3600)
+  @Min(0)
+  @IsInt()
+  @ToInteger()
+  STALE_IF_ERROR_SECONDS = 60;
+
   @IsBoolean()
   @ToBoolean()
   MIGRATIONS_RUN = true;
@@ -385,6 +395,74 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @IsInt()
   @ToInteger()
   REFRESH_BACKOFF_MAX_MS = 300_000;
+
+  // --- audit checkpoints and webhooks (src/audit, src/notifications) ---
+
+  /** How often one replica signs the audit chain's head (minutes; fractions for tests). */
+  @Max(10_080)
+  @Min(0.01)
+  @IsNumber()
+  @ToNumber()
+  AUDIT_CHECKPOINT_MINUTES = 60;
+
+  /** Plain http webhook URLs: allowed outside production unless set to false, refused in production unless true. */
+  @IsBoolean()
+  @ToBoolean()
+  @IsOptional()
+  WEBHOOK_ALLOW_HTTP?: boolean;
+
+  /** Comma-separated host names or addresses a webhook may reach although they are loopback or link-local. */
+  @MaxLength(2000)
+  @IsString()
+  @IsOptional()
+  WEBHOOK_ALLOWED_HOSTS?: string;
+
+  /** One delivery attempt's whole time: connect, send, answer. */
+  @Max(60_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** How long a delivery is retried before it is `failed`. */
+  @Max(720)
+  @Min(0.001)
+  @IsNumber()
+  @ToNumber()
+  WEBHOOK_RETRY_HOURS = 24;
+
+  @Max(3_600_000)
+  @Min(10)
+  @IsInt()
+  @ToInteger()
+  WEBHOOK_RETRY_BASE_MS = 10_000;
+
+  @Max(86_400_000)
+  @Min(10)
+  @IsInt()
+  @ToInteger()
+  WEBHOOK_RETRY_MAX_MS = 3_600_000;
+
+  /** How often each replica looks for deliveries that are due. */
+  @Max(60_000)
+  @Min(20)
+  @IsInt()
+  @ToInteger()
+  WEBHOOK_POLL_MS = 1000;
+
+  /** After a secret rotation, how long the old secret signs beside the new one. */
+  @Max(720)
+  @Min(0)
+  @IsNumber()
+  @ToNumber()
+  WEBHOOK_SECRET_GRACE_HOURS = 24;
+
+  /** How often one replica compares each client ID's budget forecast with the last one it notified. */
+  @Max(3600)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  BUDGET_RISK_CHECK_SECONDS = 60;
 
   override crossCheck(invalid: ReadonlySet<string>): string[] {
     return [

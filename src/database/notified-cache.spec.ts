@@ -54,4 +54,40 @@ describe('NotifiedCache', () => {
     await new Promise((resolve) => setTimeout(resolve, 15));
     expect(await cache.get('k')).toBe(2);
   });
+
+  describe('stale if error', () => {
+    const outage = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+    it('serves an expired entry while the database cannot be reached, within the bound, then fails', async () => {
+      let down = false;
+      const cache = new NotifiedCache(20, async () => (down ? Promise.reject(outage()) : 'row'), 1000);
+      await cache.get('k');
+      down = true;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(await cache.get('k')).toBe('row');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await expect(cache.get('k')).rejects.toThrow('ECONNREFUSED');
+    });
+
+    it('keeps entries through a lost notification connection but never serves a change it heard of', async () => {
+      let down = false;
+      const cache = new NotifiedCache(60_000, async () => (down ? Promise.reject(outage()) : 'row'), 60_000);
+      await cache.get('a');
+      await cache.get('b');
+      down = true;
+      cache.forget(null);
+      expect(await cache.get('a')).toBe('row');
+      cache.forget('b');
+      await expect(cache.get('b')).rejects.toThrow('ECONNREFUSED');
+    });
+
+    it('does not hide other failures', async () => {
+      let fail = false;
+      const cache = new NotifiedCache(5, async () => (fail ? Promise.reject(new Error('a bug')) : 'row'), 60_000);
+      await cache.get('k');
+      fail = true;
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      await expect(cache.get('k')).rejects.toThrow('a bug');
+    });
+  });
 });

@@ -11,13 +11,13 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
-  @Roles('admin', 'service')
+  @Roles('admin')
   @Header('cache-control', 'no-store')
   @ApiOperation({
     summary: 'Prometheus metrics',
     description:
-      'Any principal (give the scraper a `service` principal without tenant grants; Prometheus logs in at `/v1/auth/token` with its ' +
-      '`oauth2` scrape setting). The Prometheus text exposition format: process metrics and the `broker_*` series.',
+      'Admin only: the series name every MyInvois client ID, which a service principal has no business seeing (Prometheus logs in at ' +
+      '`/v1/auth/token` with its `oauth2` scrape setting). The Prometheus text exposition format: process metrics and the `broker_*` series.',
   })
   @ApiOkResponse({
     content: { 'text/plain': { schema: { type: 'string', example: '# HELP broker_audit_available 1 when audit events can be written\n' } } },

@@ -41,6 +41,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'broker_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome (delivered, retry, failed, gone, refused_address)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookQueueDepth = new Gauge({
+    name: 'broker_webhook_queue_depth',
+    help: 'Webhook deliveries not yet delivered nor failed, on every endpoint (read by the last poll of this replica)',
+    registers: [this.registry],
+  });
+
+  readonly webhookOldestUndeliveredSeconds = new Gauge({
+    name: 'broker_webhook_oldest_undelivered_seconds',
+    help: 'Age of the oldest webhook delivery not yet delivered nor failed; 0 when there is none',
+    registers: [this.registry],
+  });
+
   readonly loginBudgetWaitSeconds = new Histogram({
     name: 'broker_login_budget_wait_seconds',
     help: 'Time spent waiting for a slot of a client ID login budget',

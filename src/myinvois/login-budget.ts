@@ -29,6 +29,13 @@ export interface BudgetFigures {
   consecutiveFailures: number;
 }
 
+/** Logins of one minute, by purpose (`GET /v1/credentials/{id}/logins`). */
+export interface LoginMinute {
+  minute: Date;
+  onDemand: number;
+  refresh: number;
+}
+
 /** While the first login after a back-off is out (its probe), the others are told to ask again this soon. */
 const PROBE_POLL_MS = 1000;
 
@@ -55,6 +62,9 @@ export type Admission<T> = (manager: EntityManager) => Promise<T>;
 @Injectable()
 export class LoginBudget {
   static readonly WINDOW_MS = 61_000;
+  /** How long a login stays in upstream_logins: the window counts only the last WINDOW_MS, the operator's chart the last hour. */
+  static readonly HISTORY_MS = 3_600_000;
+  static readonly HISTORY_MINUTES = LoginBudget.HISTORY_MS / 60_000;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -118,11 +128,12 @@ export class LoginBudget {
       }
       await manager.query(`DELETE FROM upstream_logins WHERE credential_id = $1 AND at <= to_timestamp($2 / 1000.0)`, [
         credentialId,
-        now - LoginBudget.WINDOW_MS,
+        now - LoginBudget.HISTORY_MS,
       ]);
-      const recent = (await manager.query(`SELECT extract(epoch FROM at) * 1000 AS at FROM upstream_logins WHERE credential_id = $1 ORDER BY at`, [
-        credentialId,
-      ])) as Array<{ at: string }>;
+      const recent = (await manager.query(
+        `SELECT extract(epoch FROM at) * 1000 AS at FROM upstream_logins WHERE credential_id = $1 AND at > to_timestamp($2 / 1000.0) ORDER BY at`,
+        [credentialId, now - LoginBudget.WINDOW_MS],
+      )) as Array<{ at: string }>;
       const demandWaiting = budget.demand_until !== null && Number(budget.demand_until) > now;
       // refreshSlotsSql states these rules (pause, demand, reserve, window) again in SQL for the refresher's claim: change both together.
       const cap = purpose === 'on_demand' ? limit : demandWaiting ? 0 : Math.max(0, limit - this.config.myinvois.onDemandReserve);
@@ -249,6 +260,18 @@ export class LoginBudget {
         ];
       }),
     );
+  }
+
+  /** Logins sent with this client ID in each minute of the last hour (HISTORY_MINUTES, the current one last), by every replica; empty minutes count 0. */
+  async loginsPerMinute(credentialId: string): Promise<LoginMinute[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT m.minute, count(u.at) FILTER (WHERE u.purpose = 'on_demand')::int AS on_demand, count(u.at) FILTER (WHERE u.purpose = 'refresh')::int AS refresh
+         FROM generate_series(date_trunc('minute', clock_timestamp()) - make_interval(mins => $2 - 1), date_trunc('minute', clock_timestamp()), interval '1 minute') AS m(minute)
+         LEFT JOIN upstream_logins u ON u.credential_id = $1 AND u.at >= m.minute AND u.at < m.minute + interval '1 minute'
+        GROUP BY m.minute ORDER BY m.minute`,
+      [credentialId, LoginBudget.HISTORY_MINUTES],
+    )) as Array<{ minute: Date; on_demand: number; refresh: number }>;
+    return rows.map((row) => ({ minute: row.minute, onDemand: row.on_demand, refresh: row.refresh }));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors, request } from 'undici';
 import { AppConfig } from '../config/app-config';
-import type { Environment } from '../tenants/tenant.entity';
+import type { Environment } from '../common/environment';
 import { classify, LoginOutcome, UpstreamAnswer } from './login-outcome';
 
 export interface LoginRequest {

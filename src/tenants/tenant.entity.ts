@@ -1,8 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Environment } from '../common/environment';
 import { Credential } from '../vault/credential.entity';
-
-export const ENVIRONMENTS = ['sandbox', 'production'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const ON_BEHALF_OF_FORMATS = ['tin', 'tin_brn'] as const;
 export type OnBehalfOfFormat = (typeof ON_BEHALF_OF_FORMATS)[number];

@@ -45,12 +45,16 @@ export class TenantsService implements OnModuleInit {
     private readonly notifications: DatabaseNotifications,
     config: AppConfig,
   ) {
-    this.loginTargets = new NotifiedCache(config.tokens.stateCacheSeconds * 1000, async (id) => {
-      const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
-      return tenant
-        ? { id, status: tenant.status, environment: tenant.environment, tin: tenant.tin, credentialId: tenant.credentialId, onBehalfOf: tenant.onBehalfOf }
-        : null;
-    });
+    this.loginTargets = new NotifiedCache(
+      config.tokens.stateCacheSeconds * 1000,
+      async (id) => {
+        const tenant = await this.tenants.findOneBy({ id, deletedAt: IsNull() });
+        return tenant
+          ? { id, status: tenant.status, environment: tenant.environment, tin: tenant.tin, credentialId: tenant.credentialId, onBehalfOf: tenant.onBehalfOf }
+          : null;
+      },
+      config.database.staleIfErrorSeconds * 1000,
+    );
   }
 
   async onModuleInit(): Promise<void> {

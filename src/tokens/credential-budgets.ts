@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { LoginBudget } from '../myinvois/login-budget';
 import { CredentialsService } from '../vault/credentials.service';
-import { CredentialBudgetDto } from '../vault/dto/credential-budget.dto';
+import { CredentialBudgetDto, CredentialLoginsDto } from '../vault/dto/credential-budget.dto';
 import { forecastTokensAtRisk } from './refresh-policy';
 import { TokenStore } from './token-store';
 
@@ -28,6 +28,20 @@ export class CredentialBudgets implements OnModuleInit {
   async forCredential(id: string): Promise<CredentialBudgetDto> {
     const credential = await this.credentials.budgetSubject(id);
     return (await this.of([credential])).get(id)!;
+  }
+
+  async loginsPerMinute(id: string): Promise<CredentialLoginsDto> {
+    const credential = await this.credentials.budgetSubject(id);
+    const minutes = await this.budget.loginsPerMinute(id);
+    return {
+      limitPerMinute: credential.loginRatePerMinute,
+      minutes: minutes.map((minute) => ({
+        minute: minute.minute.toISOString(),
+        logins: minute.onDemand + minute.refresh,
+        onDemand: minute.onDemand,
+        refresh: minute.refresh,
+      })),
+    };
   }
 
   async of(credentials: ReadonlyArray<{ id: string; loginRatePerMinute: number }>): Promise<Map<string, CredentialBudgetDto>> {

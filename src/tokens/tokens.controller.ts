@@ -11,7 +11,7 @@ import { MyInvoisErrorCode } from '../myinvois/myinvois.errors';
 import { VaultErrorCode } from '../vault/vault.errors';
 import { InvalidateTokenDto, InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto, VerifyCredentialDto } from './dto/token.dto';
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
-import { CredentialBudgetDto } from '../vault/dto/credential-budget.dto';
+import { CredentialBudgetDto, CredentialLoginsDto } from '../vault/dto/credential-budget.dto';
 import { CredentialBudgets } from './credential-budgets';
 import { TokenErrorCode } from './tokens.errors';
 import { TokensService } from './tokens.service';
@@ -114,6 +114,20 @@ export class TokensController {
   @ApiErrors(VaultErrorCode.CredentialNotFound)
   budget(@UuidParam('id', 'The credential id') id: string): Promise<CredentialBudgetDto> {
     return this.budgets.forCredential(id);
+  }
+
+  @Get('v1/credentials/:id/logins')
+  @Roles('admin')
+  @ApiOperation({
+    summary: "A credential's logins per minute over the last hour",
+    description:
+      'Admin only. The logins sent to MyInvois with this client ID in each of the last 60 minutes (every replica, whatever MyInvois answered), ' +
+      'split into on-demand logins and background renewals, beside the limit per minute: the history behind the budget.',
+  })
+  @ApiOkResponse({ type: CredentialLoginsDto, description: 'Sixty minutes, oldest first' })
+  @ApiErrors(VaultErrorCode.CredentialNotFound)
+  logins(@UuidParam('id', 'The credential id') id: string): Promise<CredentialLoginsDto> {
+    return this.budgets.loginsPerMinute(id);
   }
 
   @Post('v1/credentials/:id/verify')

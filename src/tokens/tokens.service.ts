@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/caller';
 import { systemActor } from '../audit/actor';
 import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { isDatabaseUnavailable } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from '../database/database-notifications';
 import { MetricsService } from '../metrics/metrics.service';
@@ -83,6 +84,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
    * old token back. One counter for all keys: a drop of another key only costs a re-read.
    */
   private drops = 0;
+  /** Tokens put aside when the LISTEN connection was lost: served only to repeat hand-outs while the database is out of reach. */
+  private readonly unconfirmed = new Map<string, { token: CachedToken; staleUntilMs: number }>();
   private readonly inFlight = new Map<string, Flight>();
   /** `principal:fingerprint` of exposures already audited, with the token's expiry. */
   private readonly exposed = new Map<string, number>();
@@ -120,10 +123,18 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     for (let attempt = 1; ; attempt++) {
       let token = this.memory.get(cacheKey);
       let source: TokenSource = 'memory';
-      if (!token || !lasts(token, minTtlMs)) ({ token, source } = await this.acquire(key, target, minTtlMs, actor));
+      if (!token || !lasts(token, minTtlMs)) {
+        try {
+          ({ token, source } = await this.acquire(key, target, minTtlMs, actor));
+        } catch (error) {
+          const repeat = this.repeatDuringOutage(caller, cacheKey, minTtlMs, error);
+          if (!repeat) throw error;
+          token = repeat;
+        }
+      }
       if (lasts(token, minTtlMs)) {
         await this.recordExposure(caller, actor, target, key, token, source);
-        // The audit commit may have taken a while: never hand out less than the caller's minimum (invariant 2).
+        // The audit commit may have taken a while: never hand out less than the caller's minimum.
         if (lasts(token, minTtlMs)) {
           this.uses.set(cacheKey, { key, at: new Date() });
           this.metrics.tokenRequests.inc({ source });
@@ -500,9 +511,35 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
 
   /** Drops a key (null: every key) from memory, so that the next request reads the row. */
   private forget(cacheKey: string | null): void {
-    if (cacheKey === null) this.memory.clear();
-    else this.memory.delete(cacheKey);
+    if (cacheKey === null) {
+      // Nothing is known to have changed: the tokens wait aside, for repeat hand-outs if the database is out of reach.
+      const staleUntilMs = Date.now() + this.config.database.staleIfErrorSeconds * 1000;
+      for (const [key, token] of this.memory) this.unconfirmed.set(key, { token, staleUntilMs });
+      this.memory.clear();
+    } else {
+      this.memory.delete(cacheKey);
+      this.unconfirmed.delete(cacheKey);
+    }
     this.drops += 1;
+  }
+
+  /**
+   * While PostgreSQL cannot be reached, a caller that already received a token (its exposure is
+   * committed) gets it again from memory while it lasts; a first hand-out needs the database.
+   */
+  private repeatDuringOutage(caller: Caller, cacheKey: string, minTtlMs: number, error: unknown): CachedToken | undefined {
+    if (!isDatabaseUnavailable(error)) return undefined;
+    const token = this.memory.get(cacheKey) ?? this.unconfirmedToken(cacheKey);
+    if (!token || !lasts(token, minTtlMs) || !this.exposed.has(`${caller.principalId}:${token.fingerprint}`)) return undefined;
+    this.metrics.tokenRepeatExposures.inc();
+    return token;
+  }
+
+  private unconfirmedToken(cacheKey: string): CachedToken | undefined {
+    const aside = this.unconfirmed.get(cacheKey);
+    if (aside && aside.staleUntilMs > Date.now()) return aside.token;
+    this.unconfirmed.delete(cacheKey);
+    return undefined;
   }
 
   /** `token.issued` once per caller and token, durably, before the token goes out. */
@@ -534,6 +571,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private async flushUses(): Promise<void> {
     const now = Date.now();
     for (const [exposure, expiresAtMs] of this.exposed) if (expiresAtMs < now) this.exposed.delete(exposure);
+    for (const [key, aside] of this.unconfirmed) if (aside.staleUntilMs < now || aside.token.expiresAtMs < now) this.unconfirmed.delete(key);
     if (this.uses.size === 0) return;
     const batch = [...this.uses.values()];
     this.uses.clear();

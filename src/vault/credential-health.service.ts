@@ -26,6 +26,8 @@ interface FailureRow {
 
 interface SuccessRow {
   was: Date | null;
+  /** When the refusal this success ends began; null when none did. */
+  refused: Date | null;
   now: Date;
   client_id: string;
 }
@@ -50,7 +52,7 @@ export class CredentialHealth {
 
   /**
    * A login succeeded: `valid` and which secret worked (ignored if the secrets changed since),
-   * and a degraded episode, if one was going on, is over. The last error stays, with its time.
+   * and a degraded episode or a refusal, if one was going on, is over (each audited once). The last error stays, with its time.
    */
   async recordWorkingSecret(actor: Actor, id: string, secretsVersion: number, secret: number): Promise<void> {
     const ended = await this.dataSource.transaction(async (manager) => {
@@ -59,10 +61,12 @@ export class CredentialHealth {
             SET status = CASE WHEN c.secrets_version = $2 THEN 'valid' ELSE c.status END,
                 preferred_secret = CASE WHEN c.secrets_version = $2 THEN $3 ELSE c.preferred_secret END,
                 updated_at = CASE WHEN c.secrets_version = $2 AND (c.status <> 'valid' OR c.preferred_secret <> $3) THEN now() ELSE c.updated_at END,
-                degraded_since = NULL
-           FROM (SELECT id, degraded_since FROM credentials WHERE id = $1 FOR UPDATE) old
-          WHERE c.id = old.id AND ((c.secrets_version = $2 AND (c.status <> 'valid' OR c.preferred_secret <> $3)) OR old.degraded_since IS NOT NULL)
-         RETURNING old.degraded_since AS was, clock_timestamp() AS now, c.client_id`,
+                degraded_since = NULL,
+                refused_since = CASE WHEN c.secrets_version = $2 THEN NULL ELSE c.refused_since END
+           FROM (SELECT id, degraded_since, refused_since FROM credentials WHERE id = $1 FOR UPDATE) old
+          WHERE c.id = old.id AND ((c.secrets_version = $2 AND (c.status <> 'valid' OR c.preferred_secret <> $3 OR old.refused_since IS NOT NULL))
+                                   OR old.degraded_since IS NOT NULL)
+         RETURNING old.degraded_since AS was, CASE WHEN c.refused_since IS NULL THEN old.refused_since END AS refused, clock_timestamp() AS now, c.client_id`,
         [id, secretsVersion, secret],
       )) as [SuccessRow[], number];
       const [row] = rows;
@@ -73,6 +77,14 @@ export class CredentialHealth {
           action: 'credential.restored',
           target: { type: 'credential', id },
           details: { clientId: row.client_id, degradedSince: row.was, restoredAt: row.now, durationSeconds: seconds(row.now, row.was) },
+        });
+      }
+      if (row.refused) {
+        await this.audit.record(manager, {
+          actor,
+          action: 'credential.recovered',
+          target: { type: 'credential', id },
+          details: { clientId: row.client_id, refusedSince: row.refused, recoveredAt: row.now, durationSeconds: seconds(row.now, row.refused) },
         });
       }
       await this.credentials.announceChange(id, manager);
@@ -98,7 +110,7 @@ export class CredentialHealth {
       const [, count] = (await manager.query(
         `UPDATE credentials SET status = 'invalid', last_error_code = $3, last_error_description = $4, last_error_classification = 'refused',
                 last_error_status = coalesce($5, last_error_status), last_error_correlation_id = coalesce($6, last_error_correlation_id),
-                last_error_at = clock_timestamp(), updated_at = now()
+                last_error_at = clock_timestamp(), refused_since = coalesce(refused_since, clock_timestamp()), updated_at = now()
           WHERE id = $1 AND secrets_version = $2 AND status <> 'invalid'`,
         [id, secretsVersion, truncate(upstream.code, 64), truncate(upstream.description, 500), upstream.status, upstream.correlationId],
       )) as [unknown, number];

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Environment } from '../tenants/tenant.entity';
+import type { Environment } from '../common/environment';
 
 export const CREDENTIAL_KINDS = ['taxpayer', 'intermediary'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
@@ -86,6 +86,10 @@ export class Credential {
    */
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   degradedSince!: Date | null;
+
+  /** Since when MyInvois has refused the credential: kept across new secrets, ended by the next token (`credential.recovered`). */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  refusedSince!: Date | null;
 
   /** Which secret last logged in successfully (1 or 2); tried first next time. */
   @Column({ type: 'smallint', default: 1 })

@@ -11,7 +11,7 @@ import { isUniqueViolation } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from '../database/database-notifications';
 import { NotifiedCache } from '../database/notified-cache';
-import type { Environment } from '../tenants/tenant.entity';
+import type { Environment } from '../common/environment';
 import { Credential, CredentialKind } from './credential.entity';
 import { CreateCredentialDto } from './dto/create-credential.dto';
 import { CredentialBudgetDto } from './dto/credential-budget.dto';
@@ -80,10 +80,14 @@ export class CredentialsService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly notifications: DatabaseNotifications,
   ) {
-    this.loginInfos = new NotifiedCache(config.tokens.stateCacheSeconds * 1000, async (id) => {
-      const credential = await this.dataSource.manager.findOneBy(Credential, { id });
-      return credential ? toLoginInfo(credential) : null;
-    });
+    this.loginInfos = new NotifiedCache(
+      config.tokens.stateCacheSeconds * 1000,
+      async (id) => {
+        const credential = await this.dataSource.manager.findOneBy(Credential, { id });
+        return credential ? toLoginInfo(credential) : null;
+      },
+      config.database.staleIfErrorSeconds * 1000,
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -230,6 +234,8 @@ export class CredentialsService implements OnModuleInit {
     if (query.status) qb.andWhere('c.status = :status', { status: query.status });
     if (query.expiresSoon === 'true') qb.andWhere('c.secret_expires_at <= :warnFrom', { warnFrom: this.expiryWarningLimit() });
     if (query.expiresSoon === 'false') qb.andWhere('(c.secret_expires_at IS NULL OR c.secret_expires_at > :warnFrom)', { warnFrom: this.expiryWarningLimit() });
+    if (query.degraded === 'true') qb.andWhere('c.degraded_since IS NOT NULL');
+    if (query.degraded === 'false') qb.andWhere('c.degraded_since IS NULL');
     const rows = await pageByCreation(qb, 'c', query).getMany();
     const budgets = await this.budgets(rows);
     return toCreationPage(rows, query, (row) => ({ ...this.map(row), budget: budgets.get(row.id) }));

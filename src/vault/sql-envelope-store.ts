@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { IntegrityError } from './envelope';
-import type { EnvelopeStore, RewrapOutcome } from './envelope-stores';
+import type { EnvelopeStore, RewrapOutcome } from './envelope-store';
 import type { VaultCipher } from './vault-cipher';
 
 export interface EnvelopeTable {

@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   // Loaded from the build so that tests use the same launcher as `npm start`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EmbeddedDatabase } = require(join(ROOT, 'dist', 'src', 'database', 'embedded-database.js'));
   const embedded = await EmbeddedDatabase.start({
     dataDir: join(ROOT, '.data', 'test'),

@@ -117,9 +117,15 @@ export class ServiceProcess {
   }
 }
 
+/**
+ * Every process a test starts runs with these: a deprecation (such as pg's warning about a query
+ * sent to a client still busy with another) stops the process, and so fails the test.
+ */
+export const TEST_NODE_FLAGS = ['--throw-deprecation'];
+
 /** BROKER_NODE_ARGS passes flags to the services' Node (for example `--cpu-prof` when profiling a benchmark). */
 function spawnNode(entry: string, env: Record<string, string>, extraNodeArgs: string[] = []): ChildProcess {
-  const nodeArgs = [...(process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...extraNodeArgs];
+  const nodeArgs = [...TEST_NODE_FLAGS, ...(process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...extraNodeArgs];
   return spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'src', entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },

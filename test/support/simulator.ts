@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { HttpClient, HttpResult } from './http';
+import { TEST_NODE_FLAGS } from './processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -92,7 +93,7 @@ export class SimulatorClient extends HttpClient {
 
 /** Runs the built simulator expecting it to stop by itself (a refused configuration). */
 export async function runSimulatorUntilExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'simulator', 'main.js')], {
+  const child = spawn(process.execPath, [...TEST_NODE_FLAGS, join(ROOT, 'dist', 'src', 'simulator', 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', SIMULATOR_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

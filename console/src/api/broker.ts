@@ -1,10 +1,13 @@
 // Every call the console makes, one function per route of the broker's public REST API.
 import { publicRequest, Query, request } from './http';
 import type {
+  AuditCheckpoint,
   AuditEvent,
   AuditStatus,
   ChainVerification,
   Credential,
+  CredentialBudget,
+  CredentialLogins,
   CredentialVerification,
   IntegrityReport,
   IssuedPrincipalSecret,
@@ -16,6 +19,9 @@ import type {
   Tenant,
   TokenKeyState,
   VaultStatus,
+  IssuedWebhookSecret,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from './types';
 
 const id = (value: string) => encodeURIComponent(value);
@@ -37,6 +43,8 @@ export const credentials = {
   verify: (credentialId: string, tenantId?: string) =>
     request<CredentialVerification>('POST', `/v1/credentials/${id(credentialId)}/verify`, { body: tenantId ? { tenantId } : {} }),
   remove: (credentialId: string) => request<void>('DELETE', `/v1/credentials/${id(credentialId)}`),
+  budget: (credentialId: string) => request<CredentialBudget>('GET', `/v1/credentials/${id(credentialId)}/budget`),
+  logins: (credentialId: string) => request<CredentialLogins>('GET', `/v1/credentials/${id(credentialId)}/logins`),
 };
 
 export const tokens = {
@@ -47,6 +55,20 @@ export const audit = {
   list: (query: Query) => request<Page<AuditEvent>>('GET', '/v1/audit-events', { query }),
   verify: (query: Query = {}) => request<ChainVerification>('GET', '/v1/audit-events/verify', { query }),
   status: () => request<AuditStatus>('GET', '/v1/audit-events/status'),
+  checkpoints: (query: Query) => request<Page<AuditCheckpoint>>('GET', '/v1/audit-events/checkpoints', { query }),
+};
+
+export const webhooks = {
+  list: (query: Query) => request<Page<WebhookEndpoint>>('GET', '/v1/webhooks', { query }),
+  get: (endpointId: string) => request<WebhookEndpoint>('GET', `/v1/webhooks/${id(endpointId)}`),
+  create: (body: Record<string, unknown>) => request<WebhookEndpoint & { secret: string }>('POST', '/v1/webhooks', { body }),
+  update: (endpointId: string, body: Record<string, unknown>) => request<WebhookEndpoint>('PATCH', `/v1/webhooks/${id(endpointId)}`, { body }),
+  remove: (endpointId: string) => request<void>('DELETE', `/v1/webhooks/${id(endpointId)}`),
+  rotateSecret: (endpointId: string) => request<IssuedWebhookSecret>('POST', `/v1/webhooks/${id(endpointId)}/secret`),
+  sendTest: (endpointId: string) => request<{ eventId: string; deliveryId: string }>('POST', `/v1/webhooks/${id(endpointId)}/test`),
+  deliveries: (endpointId: string, query: Query) => request<Page<WebhookDelivery>>('GET', `/v1/webhooks/${id(endpointId)}/deliveries`, { query }),
+  redeliver: (endpointId: string, deliveryId: string) =>
+    request<WebhookDelivery>('POST', `/v1/webhooks/${id(endpointId)}/deliveries/${id(deliveryId)}/redeliver`),
 };
 
 export const principals = {

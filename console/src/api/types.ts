@@ -47,9 +47,48 @@ export interface Credential {
   status: CredentialStatus;
   lastErrorCode: string | null;
   lastErrorDescription: string | null;
+  lastError: UpstreamError | null;
+  degraded: boolean;
+  degradedSince: string | null;
   keyVersion: string;
   createdAt: string;
   updatedAt: string;
+  budget?: CredentialBudget;
+}
+
+/** The last error MyInvois answered for a credential. */
+export interface UpstreamError {
+  classification: 'refused' | 'request_error' | 'rate_limited' | 'transient';
+  code: string;
+  description: string;
+  status: number | null;
+  correlationId: string | null;
+  at: string;
+}
+
+export interface CredentialBudget {
+  limitPerMinute: number;
+  usedInWindow: number;
+  nextSlotAt: string;
+  pausedUntil: string | null;
+  pausedRetryAfterSeconds: number | null;
+  backingOffUntil: string | null;
+  consecutiveFailures: number;
+  renewalsInProgress: number;
+  tokensInUse: number;
+  tokensAtRisk: number;
+}
+
+export interface LoginMinute {
+  minute: string;
+  logins: number;
+  onDemand: number;
+  refresh: number;
+}
+
+export interface CredentialLogins {
+  limitPerMinute: number;
+  minutes: LoginMinute[];
 }
 
 export interface CredentialVerification {
@@ -161,4 +200,59 @@ export interface Readiness {
   status: 'ok' | 'error' | 'shutting_down';
   info?: Record<string, { status: string; message?: string }>;
   error?: Record<string, { status: string; message?: string }>;
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  'credential.invalidated',
+  'credential.recovered',
+  'credential.degraded',
+  'credential.restored',
+  'credential.secret_expiring',
+  'budget.tokens_at_risk',
+  'audit.unavailable',
+  'audit.available',
+  'audit.checkpoint',
+  'webhook.test',
+] as const;
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[] | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  previousSecretValidUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The one answer that carries a webhook signing secret: shown once, then dropped. */
+export interface IssuedWebhookSecret {
+  secret: string;
+  previousSecretValidUntil: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatus: number | null;
+  lastResponse: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditCheckpoint {
+  seq: string;
+  hash: string;
+  anchorSeq: string;
+  signedAt: string;
+  kid: string;
+  jws: string;
 }

@@ -1,5 +1,5 @@
 import { audit, credentials, health, tokens } from '../api/broker';
-import type { Credential, TokenKeyState } from '../api/types';
+import type { Credential, Page, TokenKeyState } from '../api/types';
 import { useLoad } from '../hooks';
 import { href } from '../router';
 import { Badge, CredentialStatusBadge } from '../ui/badges';
@@ -8,26 +8,52 @@ import { EmptyState, LoadState, Notice, PageFrame, Section } from '../ui/layout'
 import { credentialName, CredentialLink, TenantLink } from '../ui/names';
 import { DataTable } from '../ui/table';
 import { Time } from '../ui/time';
+import { BudgetCell } from '../ui/budget';
+import { UpstreamErrorText } from '../ui/upstream-error';
+import { UndeliveredWebhooks } from './undelivered-webhooks';
 
 const LIMIT = 50;
+
+/** Tokens at risk are a forecast the API computes per credential, not a filter: the console reads this many credentials for them. */
+const AT_RISK_SCAN = { pageSize: 200, pages: 5 };
+
+/** The credentials whose budget cannot renew every token in use before it expires, from the first AT_RISK_SCAN pages. */
+async function credentialsWithTokensAtRisk(): Promise<{ items: Credential[]; complete: boolean }> {
+  const items: Credential[] = [];
+  let page: Page<Credential> | undefined;
+  for (let read = 0; read < AT_RISK_SCAN.pages && (read === 0 || page?.nextCursor); read++) {
+    page = await credentials.list({ limit: AT_RISK_SCAN.pageSize, cursor: page?.nextCursor ?? undefined });
+    items.push(...page.items.filter((credential) => (credential.budget?.tokensAtRisk ?? 0) > 0));
+  }
+  return { items, complete: !page?.nextCursor };
+}
 
 /** What needs a person now, each item linking to the page where it is fixed. */
 export function AttentionPage() {
   const refused = useLoad(() => credentials.list({ status: 'invalid', limit: LIMIT }), []);
+  const degraded = useLoad(() => credentials.list({ degraded: 'true', limit: LIMIT }), []);
+  const atRisk = useLoad(credentialsWithTokensAtRisk, []);
   const expiring = useLoad(() => credentials.list({ expiresSoon: 'true', limit: LIMIT }), []);
   const failing = useLoad(() => tokens.list({ state: 'failing', limit: LIMIT }), []);
   const auditStatus = useLoad(() => audit.status(), []);
   const readiness = useLoad(() => health.ready(), []);
-  const reload = () => [refused, expiring, failing, auditStatus, readiness].forEach((loaded) => loaded.reload());
+  const reload = () => [refused, degraded, atRisk, expiring, failing, auditStatus, readiness].forEach((loaded) => loaded.reload());
 
-  const counts = [refused.data?.items.length, expiring.data?.items.length, failing.data?.items.length, auditStatus.data && !auditStatus.data.available ? 1 : 0];
+  const counts = [
+    refused.data?.items.length,
+    degraded.data?.items.length,
+    atRisk.data?.items.length,
+    expiring.data?.items.length,
+    failing.data?.items.length,
+    auditStatus.data && !auditStatus.data.available ? 1 : 0,
+  ];
   const known = counts.every((count) => count !== undefined);
   const total = counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
 
   return (
     <PageFrame
       title="Attention"
-      subtitle="What needs a person now: refused credentials, secrets about to expire, tokens that fail to renew, the audit log."
+      subtitle="What needs a person now: refused and degraded credentials, client IDs with tokens at risk, secrets about to expire, tokens that fail to renew, the audit log."
       actions={
         <button type="button" onClick={reload}>
           Refresh
@@ -55,11 +81,7 @@ export function AttentionPage() {
                   { header: 'Status', cell: (credential) => <CredentialStatusBadge status={credential.status} /> },
                   {
                     header: 'Last MyInvois error',
-                    cell: (credential) => (
-                      <>
-                        <code>{credential.lastErrorCode ?? 'unknown'}</code> {credential.lastErrorDescription}
-                      </>
-                    ),
+                    cell: (credential) => <UpstreamErrorText credential={credential} />,
                   },
                   { header: 'Since', cell: (credential) => <Time iso={credential.updatedAt} /> },
                   { header: 'Fix', cell: (credential) => <a href={href(`/credentials/${credential.id}`, { focus: 'secrets' })}>Enter new secrets</a> },
@@ -67,6 +89,71 @@ export function AttentionPage() {
                 empty={<EmptyState title="No refused credentials.">MyInvois accepted the last login of every credential.</EmptyState>}
               />
               {page.nextCursor && <MoreLink to={href('/credentials', { status: 'invalid' })} />}
+            </>
+          )}
+        </LoadState>
+      </Section>
+
+      {/* Degraded credentials: MyInvois failing the client ID (outage, maintenance page), not refusing its secrets. */}
+      <Section title="Credentials MyInvois is failing (degraded)" id="degraded" tone={degraded.data?.items.length ? 'warn' : undefined}>
+        <LoadState loaded={degraded} what="degraded credentials">
+          {(page) => (
+            <>
+              <DataTable<Credential>
+                caption="Credentials MyInvois has been failing, with its last error and correlationId"
+                rows={page.items}
+                rowKey={(credential) => credential.id}
+                columns={[
+                  { header: 'Credential', cell: (credential) => <a href={href(`/credentials/${credential.id}`)}>{credentialName(credential)}</a> },
+                  { header: 'Kind', cell: (credential) => `${credential.kind}, ${credential.environment}` },
+                  { header: 'State', cell: () => <Badge tone="warn">degraded</Badge> },
+                  { header: 'Last MyInvois error', cell: (credential) => <UpstreamErrorText credential={credential} /> },
+                  { header: 'Since', cell: (credential) => <Time iso={credential.degradedSince} exact /> },
+                  {
+                    header: 'Fix',
+                    cell: (credential) => (
+                      <a href={href(`/credentials/${credential.id}`, { focus: 'budget' })}>See the back-off; quote the correlationId to LHDN support</a>
+                    ),
+                  },
+                ]}
+                empty={<EmptyState title="No degraded credentials.">MyInvois answered the last login of every client ID.</EmptyState>}
+              />
+              {page.nextCursor && <MoreLink to={href('/credentials', { degraded: 'true' })} />}
+            </>
+          )}
+        </LoadState>
+      </Section>
+
+      {/* Client IDs with tokens at risk: the login budget's forecast. */}
+      <Section title="Client IDs with tokens at risk" id="at-risk" tone={atRisk.data?.items.length ? 'warn' : undefined}>
+        <LoadState loaded={atRisk} what="client IDs with tokens at risk">
+          {(found) => (
+            <>
+              <DataTable<Credential>
+                caption="Client IDs whose login budget cannot renew every token in use before it expires"
+                rows={found.items}
+                rowKey={(credential) => credential.id}
+                columns={[
+                  { header: 'Credential', cell: (credential) => <a href={href(`/credentials/${credential.id}`)}>{credentialName(credential)}</a> },
+                  { header: 'Login budget', cell: (credential) => <BudgetCell budget={credential.budget} /> },
+                  { header: 'Tokens at risk', kind: 'number', cell: (credential) => `${credential.budget!.tokensAtRisk} of ${credential.budget!.tokensInUse}` },
+                  {
+                    header: 'Fix',
+                    cell: (credential) => (
+                      <a href={href(`/credentials/${credential.id}`, { focus: 'settings' })}>
+                        Raise the logins per minute, or move tenants to another client ID
+                      </a>
+                    ),
+                  },
+                ]}
+                empty={<EmptyState title="No tokens at risk.">Every client ID's budget can renew the tokens in use before they expire.</EmptyState>}
+              />
+              {!found.complete && (
+                <p class="more">
+                  Only the first {AT_RISK_SCAN.pageSize * AT_RISK_SCAN.pages} credentials were read.{' '}
+                  <a href={href('/credentials')}>See every credential's budget</a>
+                </p>
+              )}
             </>
           )}
         </LoadState>
@@ -159,6 +246,7 @@ export function AttentionPage() {
           }
         </LoadState>
       </Section>
+      <UndeliveredWebhooks />
     </PageFrame>
   );
 }

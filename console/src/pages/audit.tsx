@@ -10,6 +10,7 @@ import { DefinitionList, EmptyState, ErrorNotice, Notice, PageFrame, Section } f
 import { TenantLink } from '../ui/names';
 import { PagedTable } from '../ui/table';
 import { Time } from '../ui/time';
+import { LatestCheckpoints } from './audit-checkpoints';
 
 const FILTERS = ['tenantId', 'action', 'actorId', 'from', 'to'];
 
@@ -64,6 +65,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   return (
     <PageFrame title="Audit" subtitle="Every change, token hand-out and login, newest first, in a hash chain that shows any edit.">
       <ChainCheck />
+      <LatestCheckpoints />
       <form class="filters" aria-label="Filter audit events" onSubmit={submit} key={JSON.stringify(filters)}>
         <Field label="Tenant id">{(props) => <TextInput {...props} name="tenantId" defaultValue={filters.tenantId} />}</Field>
         <Field label="Action" hint="Exact, or a prefix such as credential.*">

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { credentials, tenants } from '../api/broker';
 import type { Credential, CredentialVerification, Tenant } from '../api/types';
+import { BudgetGauge, LoginsChart } from '../ui/budget';
+import { UpstreamErrorText } from '../ui/upstream-error';
 import { useAction, useLoad } from '../hooks';
 import { href } from '../router';
 import { CredentialStatusBadge, TenantStatusBadge } from '../ui/badges';
@@ -20,6 +22,10 @@ export function CredentialPage({ id, focus }: { id: string; focus?: string }) {
   const [credential, setCredential] = useState<Credential>();
   const [tokensVersion, setTokensVersion] = useState(0);
   const current = credential?.id === id ? credential : loaded.data;
+  useEffect(() => {
+    // A link from Attention to a section other than the secrets form (which focuses its own input).
+    if (current && (focus === 'budget' || focus === 'settings')) document.getElementById(focus)?.scrollIntoView({ block: 'start' });
+  }, [focus, id, current !== undefined]);
   const changed = (next: Credential) => {
     forgetName(next.id);
     setCredential(next);
@@ -39,8 +45,14 @@ export function CredentialPage({ id, focus }: { id: string; focus?: string }) {
           >
             {current.status === 'invalid' && (
               <Notice tone="bad">
-                <strong>MyInvois refuses this credential:</strong> <code>{current.lastErrorCode ?? 'unknown'}</code> {current.lastErrorDescription}. No login
-                sends these secrets again. Enter the current secrets from the MyInvois portal below, then verify.
+                <strong>MyInvois refuses this credential:</strong> <UpstreamErrorText credential={current} /> No login sends these secrets again. Enter the
+                current secrets from the MyInvois portal below, then verify.
+              </Notice>
+            )}
+            {current.degraded && (
+              <Notice tone="warn">
+                <strong>MyInvois has been failing this client ID</strong> since <Time iso={current.degradedSince} exact />:{' '}
+                <UpstreamErrorText credential={current} /> The broker backs off and tries again by itself; quote the correlationId to LHDN support if it lasts.
               </Notice>
             )}
             <div class="columns">
@@ -77,6 +89,7 @@ export function CredentialPage({ id, focus }: { id: string; focus?: string }) {
                 />
               </Section>
             </div>
+            <LoginBudgetSection credentialId={current.id} changes={tokensVersion} />
             <div class="columns">
               <Section title="Replace secrets" id="secrets">
                 <ReplaceSecrets credential={current} focus={focus === 'secrets'} onChanged={changed} />
@@ -118,6 +131,38 @@ export function CredentialPage({ id, focus }: { id: string; focus?: string }) {
         )
       }
     </LoadState>
+  );
+}
+
+/** The login budget now (the gauge) and its last hour (the chart), read again with Refresh or after a verification. */
+function LoginBudgetSection({ credentialId, changes }: { credentialId: string; changes: number }) {
+  const budget = useLoad(() => credentials.budget(credentialId), [credentialId, changes]);
+  const logins = useLoad(() => credentials.logins(credentialId), [credentialId, changes]);
+  return (
+    <Section
+      title="Login budget"
+      id="budget"
+      actions={
+        <button type="button" onClick={() => (budget.reload(), logins.reload())}>
+          Refresh
+        </button>
+      }
+    >
+      <div class="columns">
+        <div>
+          <h3>This minute</h3>
+          <LoadState loaded={budget} what="the login budget">
+            {(figures) => <BudgetGauge budget={figures} />}
+          </LoadState>
+        </div>
+        <div>
+          <h3>Logins per minute, last hour</h3>
+          <LoadState loaded={logins} what="the logins of the last hour">
+            {(history) => <LoginsChart logins={history} />}
+          </LoadState>
+        </div>
+      </div>
+    </Section>
   );
 }
 

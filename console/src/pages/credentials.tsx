@@ -9,10 +9,11 @@ import { EmptyState, PageFrame, Section } from '../ui/layout';
 import { credentialName } from '../ui/names';
 import { PagedTable } from '../ui/table';
 import { formatDate } from '../ui/format';
+import { BudgetCell } from '../ui/budget';
 import { ExpiryBadge } from './attention';
 import { NewCredentialForm } from './credential-form';
 
-const FILTERS = ['environment', 'kind', 'status', 'expiresSoon'];
+const FILTERS = ['environment', 'kind', 'status', 'expiresSoon', 'degraded'];
 
 export function CredentialsPage({ query }: { query: URLSearchParams }) {
   const filters = queryObject(query, FILTERS);
@@ -55,6 +56,17 @@ export function CredentialsPage({ query }: { query: URLSearchParams }) {
                 ['false', 'Not expiring soon'],
               ]}
             />
+            <FilterSelect
+              label="MyInvois"
+              name="degraded"
+              value={filters.degraded}
+              apply={apply}
+              options={[
+                ['', 'Degraded or not'],
+                ['true', 'Degraded (failing)'],
+                ['false', 'Answering'],
+              ]}
+            />
           </>
         )}
       </FilterBar>
@@ -79,7 +91,8 @@ export function CredentialsPage({ query }: { query: URLSearchParams }) {
             header: 'Status',
             cell: (credential) => (
               <>
-                <CredentialStatusBadge status={credential.status} /> {credential.lastErrorCode && <code class="small">{credential.lastErrorCode}</code>}
+                <CredentialStatusBadge status={credential.status} /> {credential.degraded && <Badge tone="warn">degraded</Badge>}{' '}
+                {credential.lastErrorCode && <code class="small">{credential.lastErrorCode}</code>}
               </>
             ),
           },
@@ -95,7 +108,7 @@ export function CredentialsPage({ query }: { query: URLSearchParams }) {
                 <Badge tone="muted">not given</Badge>
               ),
           },
-          { header: 'Logins/min', kind: 'number', cell: (credential) => credential.loginRatePerMinute },
+          { header: 'Login budget', cell: (credential) => <BudgetCell budget={credential.budget} /> },
           { header: 'Key', kind: 'code', cell: (credential) => credential.keyVersion },
         ]}
         empty={

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { principals } from '../api/broker';
 import { IssuedPrincipalSecret, Principal, ROLES } from '../api/types';
-import { useAction, usePaged } from '../hooks';
+import { useAction, useManagedList } from '../hooks';
 import { href, queryObject } from '../router';
 import { Badge, EnabledBadge } from '../ui/badges';
 import { anyOf, ConfirmButton, Field, fieldError, FilterBar, FilterSelect, formValues, Select, SubmitButton, TextInput } from '../ui/forms';
@@ -16,15 +16,9 @@ type Shown = { issued: IssuedPrincipalSecret; name: string };
 
 export function PrincipalsPage({ query }: { query: URLSearchParams }) {
   const filters = queryObject(query, ['role']);
-  const [version, setVersion] = useState(0);
   const [creating, setCreating] = useState(false);
-  const [managing, setManaging] = useState<Principal>();
   const [shown, setShown] = useState<Shown>();
-  const list = usePaged((cursor) => principals.list({ ...filters, cursor }), `${JSON.stringify(filters)}/${version}`);
-  const changed = (principal?: Principal) => {
-    setVersion((value) => value + 1);
-    setManaging(principal);
-  };
+  const { list, managing, setManaging, changed } = useManagedList((cursor) => principals.list({ ...filters, cursor }), JSON.stringify(filters));
   return (
     <PageFrame
       title="Principals"

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/validators';
 import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
 
 /** Exactly one of the two, no later than AUDIT_RETENTION_DAYS ago (checked by AuditRetention). */
@@ -14,11 +15,11 @@ export class PurgeAuditDto {
   @Max(36_500)
   @Min(1)
   @IsInt()
-  @IsOptional()
+  @IsOptionalButNotNull()
   olderThanDays?: number;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', example: DATE_TIME_EXAMPLE, description: 'RFC 3339: remove events older than this instant' })
   @IsDateTime()
-  @IsOptional()
+  @IsOptionalButNotNull()
   before?: Date;
 }

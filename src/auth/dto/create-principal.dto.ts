@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { DisplayName, PlainText, Required } from '../../common/validators';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { DisplayName, PlainText, Required, IsOptionalButNotNull } from '../../common/validators';
 import { ROLES } from '../principal.entity';
 import type { Role } from '../principal.entity';
 import { IsTenantGrants } from './tenant-grants.validator';
@@ -18,7 +18,7 @@ export class CreatePrincipalDto {
 
   @ApiPropertyOptional({ type: [String], example: ['*'], description: 'Tenant ids, or ["*"] for all; default none. Admins act on all tenants.' })
   @IsTenantGrants()
-  @IsOptional()
+  @IsOptionalButNotNull()
   tenantGrants?: string[];
 
   @ApiPropertyOptional({ maxLength: 255, description: "Value of AUTH_EXTERNAL_PRINCIPAL_CLAIM in the identity provider's tokens that means this principal" })
@@ -26,6 +26,6 @@ export class CreatePrincipalDto {
   @MaxLength(255)
   @IsNotEmpty()
   @IsString()
-  @IsOptional()
+  @IsOptionalButNotNull()
   externalSubject?: string;
 }

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
-import { DisplayName, Required } from '../../common/validators';
-import { ENVIRONMENTS } from '../tenant.entity';
-import type { Environment } from '../tenant.entity';
+import { IsIn } from 'class-validator';
+import { DisplayName, Required, IsOptionalButNotNull } from '../../common/validators';
+import { ENVIRONMENTS } from '../../common/environment';
+import type { Environment } from '../../common/environment';
 import { IsBrn, IsTin } from './tin.decorators';
 
 // Validation runs bottom-up and stops at the first failure per field (see common/validation.ts).
@@ -18,7 +18,7 @@ export class CreateTenantDto {
 
   @ApiPropertyOptional({ example: '201901234567', description: 'Business registration number, 12 digits' })
   @IsBrn()
-  @IsOptional()
+  @IsOptionalButNotNull()
   brn?: string;
 
   @ApiProperty({ enum: ENVIRONMENTS })

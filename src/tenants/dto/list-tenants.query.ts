@@ -2,8 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { PlainText, Trim } from '../../common/validators';
-import { ENVIRONMENTS, TENANT_STATUSES } from '../tenant.entity';
-import type { Environment, TenantStatus } from '../tenant.entity';
+import { ENVIRONMENTS } from '../../common/environment';
+import { TENANT_STATUSES } from '../tenant.entity';
+import type { Environment } from '../../common/environment';
+import type { TenantStatus } from '../tenant.entity';
 import { IsTin } from './tin.decorators';
 
 export class ListTenantsQuery extends PageQueryDto {

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ENVIRONMENTS, ON_BEHALF_OF_FORMATS, TENANT_STATUSES } from '../tenant.entity';
-import type { Environment, OnBehalfOfFormat, TenantStatus } from '../tenant.entity';
+import { ENVIRONMENTS } from '../../common/environment';
+import { ON_BEHALF_OF_FORMATS, TENANT_STATUSES } from '../tenant.entity';
+import type { Environment } from '../../common/environment';
+import type { OnBehalfOfFormat, TenantStatus } from '../tenant.entity';
 
 export class TenantDto {
   @ApiProperty({ format: 'uuid' })

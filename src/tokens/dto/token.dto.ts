@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/validators';
 
 /** MyInvois has one scope; '' asks for a token without naming it. */
 export const SCOPES = ['InvoicingAPI', ''] as const;
@@ -15,13 +16,13 @@ export class TenantTokenRequestDto {
   @Max(3540)
   @Min(0)
   @IsInt()
-  @IsOptional()
+  @IsOptionalButNotNull()
   minTtlSeconds?: number;
 
   // The default is said in words: generators make a field with `default` required in request bodies.
   @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the MyInvois token; default InvoicingAPI, empty for none' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   scope?: (typeof SCOPES)[number];
 }
 
@@ -50,12 +51,12 @@ export class InvalidateTokenDto {
   })
   @MaxLength(8192)
   @IsString()
-  @IsOptional()
+  @IsOptionalButNotNull()
   accessToken?: string;
 
   @ApiPropertyOptional({ enum: SCOPES, description: 'The scope of the token to drop; default InvoicingAPI' })
   @IsIn(SCOPES, { message: 'scope must be InvoicingAPI (or empty for no scope)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   scope?: (typeof SCOPES)[number];
 }
 
@@ -74,7 +75,7 @@ export class VerifyCredentialDto {
     description: 'Required for an intermediary credential: the tenant to log in on behalf of',
   })
   @IsUUID('all', { message: 'tenantId must be a UUID' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   tenantId?: string;
 }
 

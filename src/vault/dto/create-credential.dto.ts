@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { DATE_TIME_EXAMPLE, IsDateTime } from '../../common/date-time';
-import { Required, Trim } from '../../common/validators';
-import { ENVIRONMENTS } from '../../tenants/tenant.entity';
-import type { Environment } from '../../tenants/tenant.entity';
+import { Required, Trim, IsOptionalButNotNull } from '../../common/validators';
+import { ENVIRONMENTS } from '../../common/environment';
+import type { Environment } from '../../common/environment';
 import { CREDENTIAL_KINDS } from '../credential.entity';
 import type { CredentialKind } from '../credential.entity';
 import { IsCredentialLabel, IsCredentialValue } from './credential-fields';
@@ -31,7 +31,7 @@ export class CreateCredentialDto {
 
   @ApiPropertyOptional({ description: 'The second secret MyInvois issues; used when the first is refused' })
   @IsCredentialValue(512)
-  @IsOptional()
+  @IsOptionalButNotNull()
   secondaryClientSecret?: string;
 
   @ApiPropertyOptional({
@@ -41,7 +41,7 @@ export class CreateCredentialDto {
     description: 'RFC 3339; when the secrets expire (chosen at registration in the portal)',
   })
   @IsDateTime()
-  @IsOptional()
+  @IsOptionalButNotNull()
   secretExpiresAt?: Date;
 
   @ApiPropertyOptional({
@@ -55,12 +55,12 @@ export class CreateCredentialDto {
   @Max(1000)
   @Min(1)
   @IsInt()
-  @IsOptional()
+  @IsOptionalButNotNull()
   loginRatePerMinute?: number;
 
   @ApiPropertyOptional({ maxLength: 200, example: 'Syarikat Contoh ERP' })
   @IsCredentialLabel(200)
-  @IsOptional()
+  @IsOptionalButNotNull()
   @Trim()
   label?: string;
 }

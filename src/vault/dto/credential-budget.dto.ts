@@ -37,3 +37,30 @@ export class CredentialBudgetDto {
   @ApiProperty({ description: "Of those, how many the refresher's forecast says the budget cannot renew before they expire" })
   tokensAtRisk!: number;
 }
+
+/** The logins of one minute. */
+export class LoginMinuteDto {
+  @ApiProperty({ format: 'date-time', description: 'The minute’s start' })
+  minute!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Logins sent to MyInvois in that minute, whatever it answered' })
+  logins!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Of those, logins for a token request waiting on them' })
+  onDemand!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Of those, background renewals by the refresher' })
+  refresh!: number;
+}
+
+/** A client ID's logins per minute over the last hour, for a chart beside its budget. */
+export class CredentialLoginsDto {
+  @ApiProperty({ type: 'integer', description: 'Logins a minute MyInvois allows this client ID (loginRatePerMinute)' })
+  limitPerMinute!: number;
+
+  @ApiProperty({
+    type: [LoginMinuteDto],
+    description: 'The last 60 minutes, oldest first, the current (unfinished) minute last; a minute without logins counts 0',
+  })
+  minutes!: LoginMinuteDto[];
+}

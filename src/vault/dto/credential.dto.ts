@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ENVIRONMENTS } from '../../tenants/tenant.entity';
+import { ENVIRONMENTS } from '../../common/environment';
 import { CREDENTIAL_KINDS, CREDENTIAL_STATUSES } from '../credential.entity';
 import { CredentialBudgetDto } from './credential-budget.dto';
 

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { ENVIRONMENTS } from '../../tenants/tenant.entity';
-import type { Environment } from '../../tenants/tenant.entity';
+import { ENVIRONMENTS } from '../../common/environment';
+import type { Environment } from '../../common/environment';
 import { CREDENTIAL_KINDS, CREDENTIAL_STATUSES } from '../credential.entity';
 import type { CredentialKind, CredentialStatus } from '../credential.entity';
 
@@ -29,4 +29,12 @@ export class ListCredentialsQuery extends PageQueryDto {
   @IsIn(['true', 'false'], { message: 'expiresSoon must be true or false' })
   @IsOptional()
   expiresSoon?: 'true' | 'false';
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: only credentials MyInvois has been failing (degraded: an outage, a maintenance page, a refused request) since degradedSince',
+  })
+  @IsIn(['true', 'false'], { message: 'degraded must be true or false' })
+  @IsOptional()
+  degraded?: 'true' | 'false';
 }

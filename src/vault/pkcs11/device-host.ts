@@ -41,6 +41,8 @@ async function run(request: DeviceRequest): Promise<unknown> {
 
 function loadPkcs11js(): typeof import('pkcs11js') {
   try {
+    // An optional dependency, loaded only when a PKCS#11 key ring is configured.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('pkcs11js') as typeof import('pkcs11js');
   } catch (error) {
     throw new DeviceFailure(
