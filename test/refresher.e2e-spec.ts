@@ -344,7 +344,8 @@ describe('the refresher, one state at a time', () => {
     expect((await admin.post(`/v1/tenants/${other.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
     await sleep(1100);
     expect((await admin.post(`/v1/tenants/${suspended.id}/token`, { minTtlSeconds: 1 })).status).toBe(200);
-    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 1500 });
+    // Long enough that the suspension lands while the first renewal is still under way, however loaded the machine.
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 4000 });
     await world.database.query('UPDATE tokens SET refresh_due_at = now() WHERE credential_id = $1', [setup.credential.id]);
     const renewals = async (onBehalfOf: string) =>
       ((await world.simulator.get(`/_sim/clients/${setup.client.clientId}/logins`)).body as Array<{ onBehalfOf: string }>).filter(
@@ -355,9 +356,9 @@ describe('the refresher, one state at a time', () => {
       // Both keys are leased and the first renewal is under way: the second tenant is suspended now.
       await eventually(async () => expect((await world.simulator.counters(setup.client.clientId)).inFlight).toBe(1), 5000);
       expect((await admin.patch(`/v1/tenants/${suspended.id}`, { status: 'suspended' })).status).toBe(200);
-      await eventually(async () => expect(await renewals(other.onBehalfOf)).toBe(1), 5000);
+      await eventually(async () => expect(await renewals(other.onBehalfOf)).toBe(1), 10_000);
       // Its lease goes back once its turn comes, without a login.
-      await eventually(async () => expect((await tokenKeyOf(admin, suspended.id))?.leaseOwner).toBeNull(), 5000);
+      await eventually(async () => expect((await tokenKeyOf(admin, suspended.id))?.leaseOwner).toBeNull(), 10_000);
       expect(await renewals(suspended.onBehalfOf)).toBe(0);
       expect(await metric(refresher.admin, 'broker_refreshes_total', { outcome: 'skipped' })).toBeGreaterThanOrEqual(1);
     } finally {
