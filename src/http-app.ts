@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { AppModule } from './app.module';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './auth/decorators';
@@ -13,7 +13,7 @@ import { enforceRequestBodies } from './common/request-bodies';
 import { useStrictBodyParsers } from './common/body-parsers';
 import { answerClientError } from './common/client-errors';
 import { serveConsole } from './console/console-assets';
-import { requestIdFor } from './common/logging';
+import { logRequests, requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ShutdownState } from './health/shutdown-state';
@@ -48,6 +48,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   // Bodies are JSON (and form-encoded where a route says so); a text body is a 415, not a string.
   fastify.removeContentTypeParser(['text/plain']);
   enforceRequestBodies(fastify);
+  logRequests(fastify, () => PinoLogger.root);
   const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -426,3 +426,46 @@ describe('the refresher, one state at a time', () => {
     }
   });
 });
+
+describe('the refresher, ahead of its callers', () => {
+  const LIFETIME_SECONDS = 30;
+  let world: World;
+
+  beforeAll(async () => {
+    // The threshold leaves 7.5 s of a 30 s token; the caller asks for 10 s, the default minimum is 3 s.
+    world = await startWorld({
+      brokers: 1,
+      brokerEnv: {
+        ...REFRESH_ENV,
+        REFRESH_THRESHOLD_RATIO: '0.25',
+        TOKEN_MIN_TTL_SECONDS: '3',
+        TOKEN_INVALIDATE_COOLDOWN_SECONDS: '5',
+        MYINVOIS_TIMEOUT_MS: '4000',
+      },
+      simulatorEnv: { SIMULATOR_TOKEN_TTL_SECONDS: String(LIFETIME_SECONDS) },
+    });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('renews a key before a caller with minTtlSeconds above the threshold would refuse it: in steady state requests make no logins', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    const admin = world.admins[0];
+    // The first request knows no caller's minimum yet; the next ones raise it.
+    expect((await admin.post(`/v1/tenants/${tenant.id}/token`, {})).status).toBe(200);
+    const end = Date.now() + 2.2 * LIFETIME_SECONDS * 1000;
+    const failures: string[] = [];
+    while (Date.now() < end) {
+      const response = await admin.post(`/v1/tenants/${tenant.id}/token`, { minTtlSeconds: 10 });
+      if (response.status !== 200) failures.push(`${response.status} ${response.body.code}`);
+      await sleep(400);
+    }
+    expect(failures).toEqual([]);
+    const onDemand = await metric(admin, 'broker_upstream_logins_total', { purpose: 'on_demand', outcome: 'success' });
+    const refreshes = await metric(admin, 'broker_upstream_logins_total', { purpose: 'refresh', outcome: 'success' });
+    // The one cold login, then only the refresher's.
+    expect({ onDemand, refreshes: refreshes >= 2 }).toEqual({ onDemand: 1, refreshes: true });
+  }, 120_000);
+});

@@ -328,6 +328,26 @@ describe('tokens for internal services', () => {
     expect((await requestToken(admin, tenant.id, { minTtlSeconds: 'soon' })).status).toBe(400);
   });
 
+  it('validates a body it accepted before from memory, and refuses a bad one with the same messages every time', async () => {
+    const { tenant } = await taxpayerTenant(world);
+    for (let i = 0; i < 3; i++) {
+      const served = await requestToken(admin, tenant.id, { minTtlSeconds: 30 });
+      expect({ status: served.status, left: served.body.expires_in >= 30 }).toEqual({ status: 200, left: true });
+      expect((await requestToken(admin, tenant.id, {})).status).toBe(200);
+      for (const [bad, problem] of [
+        [{ minTtlSeconds: 'soon' }, { field: 'minTtlSeconds', message: 'minTtlSeconds must be an integer number' }],
+        [
+          { minTtlSeconds: 30, extra: 1 },
+          { field: 'extra', message: 'extra is not a known field' },
+        ],
+        [{ scope: 'Other' }, { field: 'scope', message: 'scope must be InvoicingAPI (or empty for no scope)' }],
+      ] as const) {
+        const refused = await requestToken(admin, tenant.id, bad);
+        expect({ status: refused.status, errors: refused.body.errors }).toEqual({ status: 400, errors: [problem] });
+      }
+    }
+  });
+
   it('answers a minTtlSeconds no fresh token could meet with 409, without logging in', async () => {
     const { tenant, client } = await taxpayerTenant(world, { client: { tokenTtlSeconds: 63 } });
     expect((await requestToken(admin, tenant.id)).status).toBe(200);

@@ -1,24 +1,18 @@
-import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { pinoOptions, requestIdFor, urlForLog } from './logging';
+import { logDestination, pinoOptions } from './logging';
 
+/**
+ * The application logger: pino, writing without blocking (see `logDestination`). nestjs-pino's
+ * request middleware is not mounted: it ran every request inside an AsyncLocalStorage context,
+ * a cost on every promise of the hot path. Requests are logged by `logRequests` instead, and
+ * the lines that concern a request name it (`requestId`).
+ */
 export function loggerModuleParams(config: AppConfig): Params {
   return {
-    // nestjs-pino's default route pattern, `{/*splat}`, matches nothing under Nest 12 on Fastify.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      ...pinoOptions(config),
-      // Fastify assigned the id already (see main.ts); pino-http reuses it.
-      genReqId: (request) => request.id ?? requestIdFor(request),
-      autoLogging: {
-        ignore: (request) => ((request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '').startsWith('/health/'),
-      },
-      serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: urlForLog(request.url) }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      },
-    },
+    // A path no route has: the module still builds its root logger, but mounts no middleware anywhere.
+    forRoutes: [{ path: '/_no-request-logging-middleware', method: RequestMethod.HEAD }],
+    pinoHttp: [pinoOptions(config), logDestination()],
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { LoggerOptions } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { AppConfig } from '../config/app-config';
 
 /** Field names whose values never reach a log line, at whatever depth they appear. */
@@ -61,4 +62,45 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function requestIdFor(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+let destination: ReturnType<typeof pino.destination> | undefined;
+
+/**
+ * Standard output, written asynchronously: a log line never blocks the event loop on a slow
+ * pipe; lines queued while a write is under way go out together. Whatever is still queued
+ * when the process exits is written synchronously then, so no line is lost at shutdown.
+ */
+export function logDestination(): DestinationStream {
+  if (!destination) {
+    const stream = pino.destination({ dest: 1, sync: false });
+    destination = stream;
+    process.once('exit', () => {
+      try {
+        stream.flushSync();
+      } catch {
+        // Not open yet, or already closed: nothing queued to write.
+      }
+    });
+  }
+  return destination;
+}
+
+/** Paths not logged per request: probes would drown the rest. */
+const UNLOGGED_PREFIX = '/health/';
+
+/**
+ * One line per request when its answer is sent ("request completed", as pino-http wrote it),
+ * from Fastify's own hook: no async context is kept for the request meanwhile.
+ */
+export function logRequests(fastify: FastifyInstance, logger: () => Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const url = request.raw.url ?? request.url;
+    if (!url.startsWith(UNLOGGED_PREFIX)) {
+      const line = { req: { id: request.id, method: request.method, url: urlForLog(url) }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) };
+      if (reply.statusCode >= 500) logger().error(line, 'request errored');
+      else logger().info(line, 'request completed');
+    }
+    done();
+  });
 }

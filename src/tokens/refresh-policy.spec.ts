@@ -20,6 +20,19 @@ describe('refresh policy', () => {
     expect(refreshDueAt(acquired, expires, settings, 1).getTime()).toBeLessThan(expires);
   });
 
+  it('makes a token due before the largest minimum its callers asked for, plus a renewal, would refuse it', () => {
+    const acquired = 1_000_000;
+    const expires = acquired + 600_000;
+    const callers = { minTtlMs: 200_000, renewalMs: 15_000 };
+    // A quarter of 600 s is 150 s: a caller asking for 200 s would refuse the token before the refresher renewed it.
+    expect(refreshDueAt(acquired, expires, settings, 0, callers).getTime()).toBe(expires - 215_000);
+    expect(refreshDueAt(acquired, expires, settings, 1, callers).getTime()).toBe(expires - 245_000);
+    // Below the threshold, callers change nothing.
+    expect(refreshDueAt(acquired, expires, settings, 0, { minTtlMs: 60_000, renewalMs: 15_000 }).getTime()).toBe(expires - 150_000);
+    // Never in the first half of the lifetime.
+    expect(refreshDueAt(acquired, expires, settings, 0, { minTtlMs: 590_000, renewalMs: 15_000 }).getTime()).toBe(acquired + 300_000);
+  });
+
   it('backs off exponentially with jitter, capped, and never sooner than Retry-After', () => {
     expect(backoffMs(1, settings, 0, 0.5)).toBe(5000);
     expect(backoffMs(2, settings, 0, 0.5)).toBe(10_000);

@@ -13,14 +13,32 @@ export interface RefreshPolicySettings extends BackoffSettings {
   jitterRatio: number;
 }
 
+/** What a key's callers need of a token when it is handed out, besides the share of its lifetime. */
+export interface CallersNeed {
+  /** The largest minimum lifetime its callers asked for recently (TOKEN_MIN_TTL_SECONDS at least). */
+  minTtlMs: number;
+  /** How long a renewal may take from the due time to a stored token: a refresh round's wait plus a login. */
+  renewalMs: number;
+}
+
 /**
  * Due when `thresholdRatio` of the lifetime is left, measured to the effective expiry (`exp`
- * may come before `expires_in`). Tokens acquired together do not all come due together: each
- * is due a random bit earlier.
+ * may come before `expires_in`), or sooner if a caller would refuse the token before a renewal
+ * could replace it: requests would then log in themselves. Never in the first half of the
+ * lifetime, so that a caller asking for nearly all of it cannot make a key renew over and over.
+ * Tokens acquired together do not all come due together: each is due a random bit earlier.
  */
-export function refreshDueAt(acquiredAtMs: number, expiresAtMs: number, settings: RefreshPolicySettings, random = Math.random()): Date {
+export function refreshDueAt(
+  acquiredAtMs: number,
+  expiresAtMs: number,
+  settings: RefreshPolicySettings,
+  random = Math.random(),
+  callers: CallersNeed = { minTtlMs: 0, renewalMs: 0 },
+): Date {
   const lifetimeMs = Math.max(0, expiresAtMs - acquiredAtMs);
-  return new Date(expiresAtMs - lifetimeMs * (settings.thresholdRatio + random * settings.jitterRatio));
+  const jitterMs = lifetimeMs * random * settings.jitterRatio;
+  const aheadMs = Math.max(lifetimeMs * settings.thresholdRatio, callers.minTtlMs + callers.renewalMs) + jitterMs;
+  return new Date(expiresAtMs - Math.min(aheadMs, lifetimeMs / 2));
 }
 
 export interface BudgetOutlook {

@@ -23,6 +23,15 @@ export interface Lease {
   id: string;
   /** The key's failed logins in a row when the lease was taken: its back-off after the next one grows from there. */
   failures?: number;
+  /** The largest minimum lifetime the key's callers asked for, as the row knew it when the lease was taken. */
+  callersMinTtlSeconds?: number;
+}
+
+/** A key used since the last flush, and the largest minTtlSeconds asked of it meanwhile. */
+export interface KeyUse {
+  key: TokenKey;
+  at: Date;
+  minTtlSeconds: number;
 }
 
 /** The lease went to another acquisition (it ran out while this one waited): this one must not log in. */
@@ -82,6 +91,7 @@ interface ClaimRow {
   last_error_classification: string | null;
   last_error_description: string | null;
   last_error_correlation_id: string | null;
+  callers_min_ttl_seconds: number;
   now: string;
 }
 
@@ -163,7 +173,7 @@ export class TokenStore {
         `SELECT access_token, fingerprint, extract(epoch FROM expires_at) * 1000 AS expires_at, extract(epoch FROM acquired_at) * 1000 AS acquired_at,
                 lifetime_seconds, extract(epoch FROM lease_until) * 1000 AS lease_until, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
                 failures, last_error_code, last_error_classification, last_error_description, last_error_correlation_id,
-                extract(epoch FROM clock_timestamp()) * 1000 AS now
+                callers_min_ttl_seconds, extract(epoch FROM clock_timestamp()) * 1000 AS now
            FROM tokens WHERE ${PK} FOR UPDATE`,
         [key.credentialId, key.onBehalfOf, key.scope],
       )) as ClaimRow[];
@@ -178,7 +188,7 @@ export class TokenStore {
          RETURNING lease_id`,
         [key.credentialId, key.onBehalfOf, key.scope, tenantId, this.owner, this.config.tokens.leaseSeconds],
       )) as Array<{ lease_id: string }>;
-      return { kind: 'leased', lease: { key, id: leased.lease_id, failures: row?.failures ?? 0 } };
+      return { kind: 'leased', lease: { key, id: leased.lease_id, failures: row?.failures ?? 0, callersMinTtlSeconds: row?.callers_min_ttl_seconds ?? 0 } };
     });
   }
 
@@ -226,14 +236,14 @@ export class TokenStore {
   async store(
     lease: Lease,
     tenantId: string | null,
-    token: { sealed: Buffer; fingerprint: string; expiresAt: Date; lifetimeSeconds: number; refreshDueAt: Date | null },
+    token: { sealed: Buffer; fingerprint: string; expiresAt: Date; lifetimeSeconds: number; refreshDueAt: Date | null; callersMinTtlSeconds: number },
     inUse: boolean,
   ): Promise<void> {
     const { key } = lease;
     await this.dataSource.query(
       `INSERT INTO tokens (credential_id, on_behalf_of, scope, tenant_id, access_token, fingerprint, expires_at, acquired_at, lifetime_seconds,
-                          refresh_due_at, last_used_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), $8, $9, CASE WHEN $10 THEN clock_timestamp() END)
+                          refresh_due_at, last_used_at, callers_min_ttl_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), $8, $9, CASE WHEN $10 THEN clock_timestamp() END, $12)
        ON CONFLICT (credential_id, on_behalf_of, scope) DO UPDATE
          SET access_token = excluded.access_token, fingerprint = excluded.fingerprint, expires_at = excluded.expires_at,
              acquired_at = excluded.acquired_at, lifetime_seconds = excluded.lifetime_seconds, refresh_due_at = excluded.refresh_due_at,
@@ -243,7 +253,8 @@ export class TokenStore {
              lease_id = CASE WHEN tokens.lease_id = $11 THEN NULL ELSE tokens.lease_id END,
              failures = 0, next_attempt_at = NULL, refresh_next_attempt_at = NULL, last_error_code = NULL, last_error_at = NULL,
              last_error_classification = NULL, last_error_description = NULL, last_error_correlation_id = NULL,
-             last_used_at = coalesce(excluded.last_used_at, tokens.last_used_at), updated_at = now()`,
+             last_used_at = coalesce(excluded.last_used_at, tokens.last_used_at),
+             callers_min_ttl_seconds = greatest(excluded.callers_min_ttl_seconds, tokens.callers_min_ttl_seconds), updated_at = now()`,
       [
         key.credentialId,
         key.onBehalfOf,
@@ -256,6 +267,7 @@ export class TokenStore {
         token.refreshDueAt,
         inUse,
         lease.id,
+        token.callersMinTtlSeconds,
       ],
     );
   }
@@ -295,15 +307,30 @@ export class TokenStore {
        UPDATE tokens t SET lease_owner = $3, lease_id = gen_random_uuid(), lease_until = clock_timestamp() + make_interval(secs => $4)
          FROM due
         WHERE t.credential_id = due.credential_id AND t.on_behalf_of = due.on_behalf_of AND t.scope = due.scope
-       RETURNING t.credential_id, t.on_behalf_of, t.scope, t.lease_id, t.tenant_id, t.failures, extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
+       RETURNING t.credential_id, t.on_behalf_of, t.scope, t.lease_id, t.tenant_id, t.failures, t.callers_min_ttl_seconds,
+                 extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
       [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds, this.config.myinvois.onDemandReserve],
     )) as [
-      Array<{ credential_id: string; on_behalf_of: string; scope: string; lease_id: string; tenant_id: string; failures: number; expires_at: string | null }>,
+      Array<{
+        credential_id: string;
+        on_behalf_of: string;
+        scope: string;
+        lease_id: string;
+        tenant_id: string;
+        failures: number;
+        callers_min_ttl_seconds: number;
+        expires_at: string | null;
+      }>,
       number,
     ];
     return rows[0]
       .map((row) => ({
-        lease: { key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope }, id: row.lease_id, failures: row.failures },
+        lease: {
+          key: { credentialId: row.credential_id, onBehalfOf: row.on_behalf_of, scope: row.scope },
+          id: row.lease_id,
+          failures: row.failures,
+          callersMinTtlSeconds: row.callers_min_ttl_seconds,
+        },
         tenantId: row.tenant_id,
         failures: row.failures,
         expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
@@ -486,23 +513,39 @@ export class TokenStore {
   }
 
   /**
-   * Records when keys were last used, in one statement (the hot path itself writes nothing).
+   * Records when keys were last used and what their callers asked for, in one statement (the hot
+   * path itself writes nothing). A row is written only when that tells the refresher something:
+   * its last use moved by more than `precisionSeconds`, or a caller asked for a longer minimum
+   * than the row knows (then the key comes due sooner, before that caller would refuse it).
    * The rows are locked in key order, so that replicas touching overlapping keys cannot deadlock.
    */
-  async touch(uses: Array<{ key: TokenKey; at: Date }>): Promise<void> {
+  async touch(uses: KeyUse[], precisionSeconds: number, renewalSeconds: number): Promise<void> {
     if (uses.length === 0) return;
     await this.dataSource.query(
       `WITH used AS (
-         SELECT t.credential_id, t.on_behalf_of, t.scope, u.at
+         SELECT t.credential_id, t.on_behalf_of, t.scope, u.at, u.min_ttl
            FROM tokens t
-           JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(credential_id, on_behalf_of, scope, at)
+           JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::int[]) AS u(credential_id, on_behalf_of, scope, at, min_ttl)
              ON t.credential_id = u.credential_id AND t.on_behalf_of = u.on_behalf_of AND t.scope = u.scope
+          WHERE t.last_used_at IS NULL OR t.last_used_at < u.at - make_interval(secs => $6::float8) OR u.min_ttl > t.callers_min_ttl_seconds
           ORDER BY t.credential_id, t.on_behalf_of, t.scope
             FOR UPDATE OF t)
-       UPDATE tokens t SET last_used_at = greatest(coalesce(t.last_used_at, used.at), used.at)
+       UPDATE tokens t SET last_used_at = greatest(coalesce(t.last_used_at, used.at), used.at),
+              callers_min_ttl_seconds = greatest(t.callers_min_ttl_seconds, used.min_ttl),
+              refresh_due_at = CASE WHEN used.min_ttl > t.callers_min_ttl_seconds AND t.expires_at IS NOT NULL
+                THEN least(t.refresh_due_at, greatest(t.acquired_at + (t.expires_at - t.acquired_at) / 2, t.expires_at - make_interval(secs => used.min_ttl + $7::float8)))
+                ELSE t.refresh_due_at END
          FROM used
         WHERE t.credential_id = used.credential_id AND t.on_behalf_of = used.on_behalf_of AND t.scope = used.scope`,
-      [uses.map((u) => u.key.credentialId), uses.map((u) => u.key.onBehalfOf), uses.map((u) => u.key.scope), uses.map((u) => u.at)],
+      [
+        uses.map((u) => u.key.credentialId),
+        uses.map((u) => u.key.onBehalfOf),
+        uses.map((u) => u.key.scope),
+        uses.map((u) => u.at),
+        uses.map((u) => u.minTtlSeconds),
+        precisionSeconds,
+        renewalSeconds,
+      ],
     );
   }
 }

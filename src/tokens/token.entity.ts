@@ -87,6 +87,10 @@ export class TokenRow {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   refreshDueAt!: Date | null;
 
+  /** The largest `minTtlSeconds` the key's callers asked for while in use: a refresh comes due before they would refuse the token. */
+  @Column({ type: 'integer', default: 0 })
+  callersMinTtlSeconds!: number;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

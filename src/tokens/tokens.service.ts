@@ -17,7 +17,7 @@ import { InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerif
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { keyString, sealedField, TokenKey } from './token-key';
 import { backoffMs, refreshDueAt } from './refresh-policy';
-import { Claim, DueToken, KeyFailure, Lease, LeaseLost, TokenStore } from './token-store';
+import { Claim, DueToken, KeyFailure, KeyUse, Lease, LeaseLost, TokenStore } from './token-store';
 import { NOTHING_SENT, TokenError, TokenErrorCode } from './tokens.errors';
 import { LoginContext, UpstreamLogin, UpstreamToken } from './upstream-login';
 
@@ -89,7 +89,9 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   private readonly inFlight = new Map<string, Flight>();
   /** `principal:fingerprint` of exposures already audited, with the token's expiry. */
   private readonly exposed = new Map<string, number>();
-  private readonly uses = new Map<string, { key: TokenKey; at: Date }>();
+  private readonly uses = new Map<string, { key: TokenKey; atMs: number; minTtlSeconds: number }>();
+  /** Per key, the largest minTtlSeconds the table was told of: a larger one is recorded at once, so the key comes due before that caller refuses it. */
+  private readonly recordedMinTtl = new Map<string, number>();
   private useFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -118,7 +120,8 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
   async issue(caller: Caller, actor: Actor, tenantId: string, request: TenantTokenRequestDto): Promise<IssuedTokenDto> {
     const target = await this.loginTarget(tenantId);
     const key = this.keyFor(target, request.scope);
-    const minTtlMs = (request.minTtlSeconds ?? this.config.tokens.minTtlSeconds) * 1000;
+    const minTtlSeconds = request.minTtlSeconds ?? this.config.tokens.minTtlSeconds;
+    const minTtlMs = minTtlSeconds * 1000;
     const cacheKey = keyString(key);
     for (let attempt = 1; ; attempt++) {
       let token = this.memory.get(cacheKey);
@@ -136,7 +139,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
         await this.recordExposure(caller, actor, target, key, token, source);
         // The audit commit may have taken a while: never hand out less than the caller's minimum.
         if (lasts(token, minTtlMs)) {
-          this.uses.set(cacheKey, { key, at: new Date() });
+          this.recordUse(cacheKey, key, minTtlSeconds);
           this.metrics.tokenRequests.inc({ source });
           return {
             access_token: token.accessToken,
@@ -333,7 +336,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
         }
         case 'leased':
           try {
-            return { token: await this.loginAndStore(claim.lease, target, actor), source: 'login' };
+            return { token: await this.loginAndStore(claim.lease, target, actor, minTtlMs), source: 'login' };
           } catch (error) {
             // It ran out while we waited for a slot and another acquisition took it: its token will be in the row.
             if (error instanceof LeaseLost) continue;
@@ -375,7 +378,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async loginAndStore(lease: Lease, target: TenantLoginTarget, actor: Actor): Promise<CachedToken> {
+  private async loginAndStore(lease: Lease, target: TenantLoginTarget, actor: Actor, minTtlMs: number): Promise<CachedToken> {
     try {
       const upstream = await this.upstream.login({
         key: lease.key,
@@ -385,7 +388,7 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
         actor,
         lease,
       });
-      return await this.keep(lease, target.id, upstream);
+      return await this.keep(lease, target.id, upstream, true, minTtlMs);
     } catch (error) {
       await this.afterFailedLogin(lease, error);
       throw error;
@@ -433,8 +436,11 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Seals and stores a fresh token, and keeps it in memory. */
-  private async keep(lease: Lease, tenantId: string, upstream: UpstreamToken, inUse = true): Promise<CachedToken> {
+  /**
+   * Seals and stores a fresh token, and keeps it in memory. It comes due before the largest
+   * minimum its callers asked for (`minTtlMs`: this request's) would refuse it.
+   */
+  private async keep(lease: Lease, tenantId: string, upstream: UpstreamToken, inUse = true, minTtlMs = 0): Promise<CachedToken> {
     const fingerprint = this.audit.fingerprint(upstream.accessToken);
     const sealed = await this.credentials.seal(lease.key.credentialId, sealedField(lease.key), upstream.accessToken);
     const expiresAtMs = upstream.expiresAt.getTime();
@@ -447,7 +453,11 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
         expiresAt: upstream.expiresAt,
         // Measured to the effective expiry (`exp` may be sooner than `expires_in`).
         lifetimeSeconds: Math.round(upstream.lifetimeMs / 1000),
-        refreshDueAt: refreshDueAt(expiresAtMs - upstream.lifetimeMs, expiresAtMs, this.config.refresh),
+        refreshDueAt: refreshDueAt(expiresAtMs - upstream.lifetimeMs, expiresAtMs, this.config.refresh, Math.random(), {
+          minTtlMs: Math.max(this.config.tokens.minTtlSeconds * 1000, (lease.callersMinTtlSeconds ?? 0) * 1000, minTtlMs),
+          renewalMs: this.renewalMs(),
+        }),
+        callersMinTtlSeconds: Math.max(lease.callersMinTtlSeconds ?? 0, Math.ceil(minTtlMs / 1000)),
       },
       inUse,
     );
@@ -568,13 +578,44 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     if (recorded) this.exposed.set(exposure, token.expiresAtMs);
   }
 
+  /**
+   * From the due time to a stored token: up to a refresh round's wait, then a login that may
+   * take up to MYINVOIS_TIMEOUT_MS.
+   */
+  private renewalMs(): number {
+    return this.config.refresh.intervalMs + this.config.myinvois.timeoutMs;
+  }
+
+  /** Per request, in memory only; a minimum larger than the table knows is written at once. */
+  private recordUse(cacheKey: string, key: TokenKey, minTtlSeconds: number): void {
+    const use = this.uses.get(cacheKey);
+    if (use) {
+      use.atMs = Date.now();
+      if (minTtlSeconds > use.minTtlSeconds) use.minTtlSeconds = minTtlSeconds;
+    } else {
+      this.uses.set(cacheKey, { key, atMs: Date.now(), minTtlSeconds });
+    }
+    if (minTtlSeconds > (this.recordedMinTtl.get(cacheKey) ?? this.config.tokens.minTtlSeconds)) {
+      this.recordedMinTtl.set(cacheKey, minTtlSeconds);
+      void this.writeUses([{ key, at: new Date(), minTtlSeconds }]);
+    }
+  }
+
   private async flushUses(): Promise<void> {
     const now = Date.now();
     for (const [exposure, expiresAtMs] of this.exposed) if (expiresAtMs < now) this.exposed.delete(exposure);
     for (const [key, aside] of this.unconfirmed) if (aside.staleUntilMs < now || aside.token.expiresAtMs < now) this.unconfirmed.delete(key);
     if (this.uses.size === 0) return;
-    const batch = [...this.uses.values()];
+    const batch = [...this.uses.values()].map((use) => ({ key: use.key, at: new Date(use.atMs), minTtlSeconds: use.minTtlSeconds }));
     this.uses.clear();
-    await this.store.touch(batch).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record token use'));
+    await this.writeUses(batch);
+  }
+
+  /** The refresher reads last uses against REFRESH_ACTIVE_WINDOW_SECONDS: a tenth of it is precise enough. */
+  private writeUses(batch: KeyUse[]): Promise<void> {
+    const precisionSeconds = Math.min(300, this.config.refresh.activeWindowSeconds / 10);
+    return this.store
+      .touch(batch, precisionSeconds, this.renewalMs() / 1000)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record token use'));
   }
 }
