@@ -97,7 +97,11 @@ export function logRequests(fastify: FastifyInstance, logger: () => Logger): voi
   fastify.addHook('onResponse', (request, reply, done) => {
     const url = request.raw.url ?? request.url;
     if (!url.startsWith(UNLOGGED_PREFIX)) {
-      const line = { req: { id: request.id, method: request.method, url: urlForLog(url) }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) };
+      const line = {
+        req: { id: request.id, method: request.method, url: urlForLog(url) },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime),
+      };
       if (reply.statusCode >= 500) logger().error(line, 'request errored');
       else logger().info(line, 'request completed');
     }
