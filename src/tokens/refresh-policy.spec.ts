@@ -29,8 +29,11 @@ describe('refresh policy', () => {
     expect(refreshDueAt(acquired, expires, settings, 1, callers).getTime()).toBe(expires - 245_000);
     // Below the threshold, callers change nothing.
     expect(refreshDueAt(acquired, expires, settings, 0, { minTtlMs: 60_000, renewalMs: 15_000 }).getTime()).toBe(expires - 150_000);
-    // Never in the first half of the lifetime.
-    expect(refreshDueAt(acquired, expires, settings, 0, { minTtlMs: 590_000, renewalMs: 15_000 }).getTime()).toBe(acquired + 300_000);
+    // The callers count for half the lifetime at most, and the jitter still spreads such keys apart.
+    const greedy = { minTtlMs: 590_000, renewalMs: 15_000 };
+    expect(refreshDueAt(acquired, expires, settings, 0, greedy).getTime()).toBe(acquired + 300_000);
+    expect(refreshDueAt(acquired, expires, settings, 1, greedy).getTime()).toBe(acquired + 300_000 - 30_000);
+    expect(new Set(Array.from({ length: 20 }, () => refreshDueAt(acquired, expires, settings, undefined, greedy).getTime())).size).toBeGreaterThan(15);
   });
 
   it('backs off exponentially with jitter, capped, and never sooner than Retry-After', () => {

@@ -24,9 +24,10 @@ export interface CallersNeed {
 /**
  * Due when `thresholdRatio` of the lifetime is left, measured to the effective expiry (`exp`
  * may come before `expires_in`), or sooner if a caller would refuse the token before a renewal
- * could replace it: requests would then log in themselves. Never in the first half of the
- * lifetime, so that a caller asking for nearly all of it cannot make a key renew over and over.
- * Tokens acquired together do not all come due together: each is due a random bit earlier.
+ * could replace it: requests would then log in themselves. The callers' need counts for no more
+ * than half the lifetime, so that a caller asking for nearly all of it cannot make a key renew
+ * over and over. Tokens acquired together do not all come due together: each is due a random
+ * bit earlier, after that cap too (capped keys would otherwise renew in lockstep for ever).
  */
 export function refreshDueAt(
   acquiredAtMs: number,
@@ -37,8 +38,8 @@ export function refreshDueAt(
 ): Date {
   const lifetimeMs = Math.max(0, expiresAtMs - acquiredAtMs);
   const jitterMs = lifetimeMs * random * settings.jitterRatio;
-  const aheadMs = Math.max(lifetimeMs * settings.thresholdRatio, callers.minTtlMs + callers.renewalMs) + jitterMs;
-  return new Date(expiresAtMs - Math.min(aheadMs, lifetimeMs / 2));
+  const aheadMs = Math.min(Math.max(lifetimeMs * settings.thresholdRatio, callers.minTtlMs + callers.renewalMs), lifetimeMs / 2);
+  return new Date(expiresAtMs - aheadMs - jitterMs);
 }
 
 export interface BudgetOutlook {
