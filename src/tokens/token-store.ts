@@ -31,6 +31,9 @@ export interface Lease {
 /** What an audit write inside a store transaction needs: the transaction itself. */
 export type WriteInTransaction = (manager: EntityManager) => Promise<void>;
 
+/** Another acquisition closed the attempt first: the event written meanwhile is rolled back. */
+class AlreadyClosed extends Error {}
+
 /** The lease went to another acquisition (it ran out while this one waited): this one must not log in. */
 export class LeaseLost extends Error {
   constructor() {
@@ -474,38 +477,25 @@ export class TokenStore {
   }
 
   /**
-   * A login attempt about to go out: named on the key's row and written to the audit log by
-   * `write`, in one transaction, so that neither is without the other. LeaseLost (nothing
-   * written) if another acquisition took the key meanwhile. Without a lease (a credential no
-   * tenant uses yet has no row) only the event is written.
+   * A login attempt about to go out: written to the audit log by `write` and named on the key's
+   * row, in one transaction, so that neither is without the other. LeaseLost (nothing written)
+   * if another acquisition took the key meanwhile. Without a lease (a credential no tenant uses
+   * yet has no row) only the event is written. In each of these transactions the audit chain is
+   * locked before the row, always in that order, and the row only for a moment: a slow audit
+   * write never holds up the claims of the key.
    */
   async recordAttempt(lease: Lease | undefined, attemptId: string, write: WriteInTransaction): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      if (lease) {
-        const { key } = lease;
-        const marked = (await manager.query(`UPDATE tokens SET login_attempt_id = $5 WHERE ${PK} AND lease_id = $4 RETURNING 1`, [
-          key.credentialId,
-          key.onBehalfOf,
-          key.scope,
-          lease.id,
-          attemptId,
-        ])) as [unknown[], number];
-        if (marked[1] === 0) throw new LeaseLost();
-      }
       await write(manager);
+      if (lease && !(await this.setAttempt(manager, lease.key, { from: undefined, to: attemptId, leaseId: lease.id }))) throw new LeaseLost();
     });
   }
 
   /** MyInvois answered the attempt: its outcome is written (`write`) and the row no longer names it, together. */
   async closeAttempt(key: TokenKey, attemptId: string, write: WriteInTransaction): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE tokens SET login_attempt_id = NULL WHERE ${PK} AND login_attempt_id = $4`, [
-        key.credentialId,
-        key.onBehalfOf,
-        key.scope,
-        attemptId,
-      ]);
       await write(manager);
+      await this.setAttempt(manager, key, { from: attemptId, to: null });
     });
   }
 
@@ -514,19 +504,26 @@ export class TokenStore {
    * (`write`) by whoever clears it from the row, once, even if two acquisitions try.
    */
   async abandonAttempt(lease: Lease, attemptId: string, write: WriteInTransaction): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const { key } = lease;
-      const cleared = (await manager.query(`UPDATE tokens SET login_attempt_id = NULL WHERE ${PK} AND login_attempt_id = $4 AND lease_id = $5 RETURNING 1`, [
-        key.credentialId,
-        key.onBehalfOf,
-        key.scope,
-        attemptId,
-        lease.id,
-      ])) as [unknown[], number];
-      if (cleared[1] === 0) return false;
-      await write(manager);
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await write(manager);
+        if (!(await this.setAttempt(manager, lease.key, { from: attemptId, to: null, leaseId: lease.id }))) throw new AlreadyClosed();
+      });
       return true;
-    });
+    } catch (error) {
+      if (error instanceof AlreadyClosed) return false;
+      throw error;
+    }
+  }
+
+  /** `from`: the attempt the row must name (undefined: any); `leaseId`: the lease that must still be held. */
+  private async setAttempt(manager: EntityManager, key: TokenKey, change: { from?: string; to: string | null; leaseId?: string }): Promise<boolean> {
+    const updated = (await manager.query(
+      `UPDATE tokens SET login_attempt_id = $4
+        WHERE ${PK} AND ($5::uuid IS NULL OR login_attempt_id = $5) AND ($6::uuid IS NULL OR lease_id = $6) RETURNING 1`,
+      [key.credentialId, key.onBehalfOf, key.scope, change.to, change.from ?? null, change.leaseId ?? null],
+    )) as [unknown[], number];
+    return updated[1] > 0;
   }
 
   /** A failed login: the lease goes back, and the next attempts wait (requests and the refresher each their own time). */
