@@ -21,6 +21,8 @@ export class ReplicaHeartbeat implements OnModuleInit, OnApplicationShutdown {
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
+  /** Said once per outage, not once per beat. */
+  private failing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,8 +61,12 @@ export class ReplicaHeartbeat implements OnModuleInit, OnApplicationShutdown {
     this.beating = true;
     try {
       await this.beat();
+      if (this.failing) this.logger.log('this replica heartbeat is refreshed again');
+      this.failing = false;
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not refresh this replica heartbeat');
+      // Past REPLICA_DEAD_AFTER_SECONDS the other replicas may take this one's keys over.
+      if (!this.failing) this.logger.warn({ err: error }, 'could not refresh this replica heartbeat');
+      this.failing = true;
     } finally {
       this.beating = false;
     }
