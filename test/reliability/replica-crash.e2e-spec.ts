@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { brokerToken, createPrincipal } from '../support/auth';
 import { HttpClient } from '../support/http';
 import { ServiceProcess } from '../support/processes';
@@ -36,6 +37,9 @@ describe('a replica killed in the middle of a login', () => {
   let world: World;
   const phases: Phase[] = [];
   const setups: TaxpayerSetup[] = [];
+  /** Tenants of the tests without a kill: a live holder, an audit log that cannot be written. */
+  let busyTenant: TaxpayerSetup;
+  let unrecordedTenant: TaxpayerSetup;
   let survivor: HttpClient;
   let survivorAdmin: HttpClient;
   let service: { clientId: string; clientSecret: string };
@@ -44,7 +48,11 @@ describe('a replica killed in the middle of a login', () => {
   beforeAll(async () => {
     world = await startWorld({ brokers: 2, brokerEnv: ENV });
     for (let i = 0; i < 3; i++) setups.push(await taxpayerTenant(world));
-    const principal = await createPrincipal(world.brokers[0], world.admins[0], { tenantGrants: setups.map((setup) => setup.tenant.id) });
+    busyTenant = await taxpayerTenant(world);
+    unrecordedTenant = await taxpayerTenant(world);
+    const principal = await createPrincipal(world.brokers[0], world.admins[0], {
+      tenantGrants: [...setups, busyTenant, unrecordedTenant].map((setup) => setup.tenant.id),
+    });
     service = principal;
     survivor = new HttpClient(world.brokers[1].url).withToken(await brokerToken(world.brokers[1], service.clientId, service.clientSecret));
     survivorAdmin = world.admins[1];
@@ -196,5 +204,58 @@ describe('a replica killed in the middle of a login', () => {
     expect(rows.every((row) => !/eyJ[\w-]+\.eyJ/.test(row.details))).toBe(true);
     expect(verify.body).toMatchObject({ ok: true });
     await eventually(async () => expect((await survivorAdmin.get('/health/ready')).status).toBe(200));
+  }, 60_000);
+
+  it('answers 503 token_acquisition_busy with Retry-After once LOGIN_WAIT_MAX_MS is spent waiting for a live holder', async () => {
+    const { broker, admin: impatient } = await extraBroker(world, { ...ENV, LOGIN_WAIT_MAX_MS: '1000' });
+    await world.simulator.put(`/_sim/clients/${encodeURIComponent(busyTenant.client.clientId)}/faults`, { kind: 'hang' });
+    try {
+      const holding = survivorAdmin.post(`/v1/tenants/${busyTenant.tenant.id}/token`, {});
+      await eventually(async () => expect((await world.simulator.counters(busyTenant.client.clientId)).inFlight).toBe(1), 5000);
+      const started = Date.now();
+      const answer = await impatient.post(`/v1/tenants/${busyTenant.tenant.id}/token`, {});
+      const waited = Date.now() - started;
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ code: 'token_acquisition_busy' });
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(answer.headers.get('retry-after'))).toBeLessThanOrEqual(DEAD_AFTER_SECONDS);
+      expect(waited).toBeGreaterThanOrEqual(1000);
+      expect(waited).toBeLessThan(1000 + SLACK_MS);
+      await world.simulator.delete('/_sim/faults');
+      // The hung login ends by MYINVOIS_TIMEOUT_MS at the latest, with an answer either way.
+      expect([200, 503]).toContain((await holding).status);
+    } finally {
+      await world.simulator.delete('/_sim/faults');
+      await broker.stop();
+    }
+  }, 60_000);
+
+  it('sends no login whose attempt cannot be written, even with AUDIT_FAIL_CLOSED=false', async () => {
+    const { broker, admin: failOpen } = await extraBroker(world, { ...ENV, AUDIT_WRITE_TIMEOUT_MS: '300', AUDIT_FAIL_CLOSED: 'false' });
+    const blocker = new Client({ connectionString: world.database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE');
+      const answer = await failOpen.post(`/v1/tenants/${unrecordedTenant.tenant.id}/token`, {});
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ code: 'audit_unavailable' });
+      expect(answer.headers.get('retry-after')).toBeTruthy();
+      expect(await world.simulator.counters(unrecordedTenant.client.clientId)).toMatchObject({ requests: 0 });
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    // The key is not left leased, nor naming an attempt: the next request logs in at once.
+    expect((await failOpen.post(`/v1/tenants/${unrecordedTenant.tenant.id}/token`, {})).status).toBe(200);
+    const [row] = await world.database.query<{ attempt: string | null }>(`SELECT login_attempt_id AS attempt FROM tokens WHERE tenant_id = $1`, [
+      unrecordedTenant.tenant.id,
+    ]);
+    expect(row.attempt).toBeNull();
+    // A graceful stop deletes the replica's heartbeat: its keys are free at once.
+    const beats = async () => (await world.database.query<{ n: number }>('SELECT count(*)::int AS n FROM replica_heartbeats'))[0].n;
+    const before = await beats();
+    await broker.stop();
+    expect(await beats()).toBe(before - 1);
   }, 60_000);
 });
