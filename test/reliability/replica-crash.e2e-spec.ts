@@ -40,6 +40,7 @@ describe('a replica killed in the middle of a login', () => {
   /** Tenants of the tests without a kill: a live holder, an audit log that cannot be written. */
   let busyTenant: TaxpayerSetup;
   let unrecordedTenant: TaxpayerSetup;
+  let refreshedTenant: TaxpayerSetup;
   let survivor: HttpClient;
   let survivorAdmin: HttpClient;
   let service: { clientId: string; clientSecret: string };
@@ -50,8 +51,9 @@ describe('a replica killed in the middle of a login', () => {
     for (let i = 0; i < 3; i++) setups.push(await taxpayerTenant(world));
     busyTenant = await taxpayerTenant(world);
     unrecordedTenant = await taxpayerTenant(world);
+    refreshedTenant = await taxpayerTenant(world);
     const principal = await createPrincipal(world.brokers[0], world.admins[0], {
-      tenantGrants: [...setups, busyTenant, unrecordedTenant].map((setup) => setup.tenant.id),
+      tenantGrants: [...setups, busyTenant, unrecordedTenant, refreshedTenant].map((setup) => setup.tenant.id),
     });
     service = principal;
     survivor = new HttpClient(world.brokers[1].url).withToken(await brokerToken(world.brokers[1], service.clientId, service.clientSecret));
@@ -257,5 +259,33 @@ describe('a replica killed in the middle of a login', () => {
     const before = await beats();
     await broker.stop();
     expect(await beats()).toBe(before - 1);
+  }, 60_000);
+
+  it("lets the refresher take a dead replica's due key over within seconds, closing its attempt as abandoned", async () => {
+    expect((await survivor.post(`/v1/tenants/${refreshedTenant.tenant.id}/token`, {})).status).toBe(200);
+    const attemptId = '5d1b7c38-8a5e-4c1e-9d7a-3f2b1a0c9e11';
+    // As a replica leaves the row when it dies mid-renewal: leased for long, an attempt named, its heartbeat never seen.
+    await world.database.query(
+      `UPDATE tokens SET refresh_due_at = clock_timestamp(), last_used_at = clock_timestamp(), lease_owner = 'gone:1:000000',
+              lease_id = gen_random_uuid(), lease_until = clock_timestamp() + make_interval(secs => $2), login_attempt_id = $3
+        WHERE tenant_id = $1`,
+      [refreshedTenant.tenant.id, LEASE_SECONDS, attemptId],
+    );
+    const started = Date.now();
+    await eventually(async () => expect((await world.simulator.counters(refreshedTenant.client.clientId)).logins).toBe(2), DEAD_AFTER_SECONDS * 1000 + 5000);
+    const tookMs = Date.now() - started;
+    const [abandoned] = await world.database.query<{ actor_name: string; previous: string }>(
+      `SELECT actor_name, details->>'previousHolder' AS previous FROM audit_events WHERE action = 'upstream.login_abandoned' AND details->>'attemptId' = $1`,
+      [attemptId],
+    );
+    expect(abandoned).toMatchObject({ actor_name: 'refresher', previous: 'gone:1:000000' });
+    await eventually(async () => {
+      const [row] = await world.database.query<{ attempt: string | null; owner: string | null }>(
+        'SELECT login_attempt_id AS attempt, lease_owner AS owner FROM tokens WHERE tenant_id = $1',
+        [refreshedTenant.tenant.id],
+      );
+      expect(row).toEqual({ attempt: null, owner: null });
+    });
+    expect(tookMs).toBeLessThan(LEASE_SECONDS * 1000);
   }, 60_000);
 });
