@@ -29,6 +29,17 @@ async function holdAuditChain(world: World): Promise<() => Promise<void>> {
   };
 }
 
+/** Until the credential's login attempts on the audit log number `count`: they are committed before each request goes out. */
+async function attemptsOnRecord(world: World, credentialId: string, count: number): Promise<void> {
+  await eventually(async () => {
+    const [row] = await world.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'upstream.login_attempt' AND target_id = $1`,
+      [credentialId],
+    );
+    expect(row.n).toBe(count);
+  }, 3000);
+}
+
 describe('tokens for internal services', () => {
   let world: World;
   let admin: HttpClient;
@@ -204,21 +215,27 @@ describe('tokens for internal services', () => {
 
   it('writes a refusal down before auditing it: a login meanwhile never sends the refused secret', async () => {
     const { tenant, client, credential } = await taxpayerTenant(world, { credential: { clientSecret: 'refused-while-auditing-x' } });
-    const release = await holdAuditChain(world);
+    // Answered after a while: the attempt is on record before the chain is held, its answer comes while it is.
+    await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 800 });
+    let release: (() => Promise<void>) | undefined;
     let first;
     let second;
     try {
       first = requestToken(admin, tenant.id);
+      await attemptsOnRecord(world, credential.id, 1);
+      release = await holdAuditChain(world);
       // The refusal is known while its audit event still waits for the chain.
       await eventually(
         async () => expect(await world.database.query('SELECT secret FROM secret_refusals WHERE credential_id = $1', [credential.id])).toEqual([{ secret: 1 }]),
         3000,
       );
+      // Its secret is chosen now, while the refusal's event waits; its own attempt waits for the chain too.
       second = requestToken(world.admins[1], tenant.id, { scope: '' });
-      await eventually(async () => expect((await world.simulator.counters(client.clientId)).requests).toBe(2), 3000);
-      expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1 });
+      await sleep(300);
+      expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 1, failures: 1 });
     } finally {
-      await release();
+      await release?.();
+      await world.simulator.delete('/_sim/faults');
     }
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
     expect(await world.simulator.counters(client.clientId)).toMatchObject({ failures: 1, logins: 2 });
@@ -228,10 +245,14 @@ describe('tokens for internal services', () => {
     const setup = await intermediaryTenants(world, 3, { client: { rateLimitPerMinute: 1 } });
     const [first, second, third] = setup.tenants;
     expect((await requestToken(admin, first.id)).status).toBe(200);
-    const release = await holdAuditChain(world);
+    // Answered after a while: the attempt is on record before the chain is held, the 429 comes while it is.
+    await world.simulator.put(`/_sim/clients/${setup.client.clientId}/faults`, { kind: 'latency', latencyMs: 800 });
+    let release: (() => Promise<void>) | undefined;
     let limited;
     try {
       limited = requestToken(admin, second.id);
+      await attemptsOnRecord(world, setup.credential.id, 2);
+      release = await holdAuditChain(world);
       // The pause is in force while the 429's audit event still waits for the chain.
       await eventually(async () => {
         const [budget] = await world.database.query<{ paused: boolean }>('SELECT paused_until > now() AS paused FROM login_budgets WHERE credential_id = $1', [
@@ -243,7 +264,8 @@ describe('tokens for internal services', () => {
       expect(paused.body).toMatchObject({ code: 'login_budget_exhausted', reason: 'paused' });
       expect(await world.simulator.counters(setup.client.clientId)).toMatchObject({ requests: 2, rateLimited: 1 });
     } finally {
-      await release();
+      await release?.();
+      await world.simulator.delete('/_sim/faults');
     }
     expect((await limited).status).toBe(503);
   });
@@ -564,7 +586,7 @@ describe('tokens for internal services', () => {
   });
 
   it('keeps the lease over a slow audit write after the answer, so another replica does not log in again', async () => {
-    const { tenant, client } = await taxpayerTenant(world);
+    const { tenant, client, credential } = await taxpayerTenant(world);
     // Leases of 5 s, and logins that time out after 1.5 s: the lease confirmed before the login runs out 5 s later.
     const { broker, admin: shortLeases } = await extraBroker(world, {
       TOKEN_LEASE_SECONDS: '5',
@@ -574,12 +596,14 @@ describe('tokens for internal services', () => {
     });
     await world.simulator.put(`/_sim/clients/${client.clientId}/faults`, { kind: 'latency', latencyMs: 1000 });
     try {
-      const release = await holdAuditChain(world);
+      let release: (() => Promise<void>) | undefined;
       let slow;
       let elsewhere;
       try {
-        // The login is answered after a second; its audit event then waits for the chain.
+        // The login is answered after a second; its audit event then waits for the chain (its attempt is on record already).
         slow = shortLeases.post(`/v1/tenants/${tenant.id}/token`, {});
+        await attemptsOnRecord(world, credential.id, 1);
+        release = await holdAuditChain(world);
         await eventually(async () => expect((await world.simulator.counters(client.clientId)).logins).toBe(1), 3000);
         await sleep(5500);
         // Past the lease the login began with: another replica that needs the token waits for this one's.
@@ -587,7 +611,7 @@ describe('tokens for internal services', () => {
         await sleep(1000);
         expect(await world.simulator.counters(client.clientId)).toMatchObject({ requests: 1 });
       } finally {
-        await release();
+        await release?.();
       }
       const [a, b] = [await slow, await elsewhere];
       expect([a.status, b.status]).toEqual([200, 200]);

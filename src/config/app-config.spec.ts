@@ -176,6 +176,19 @@ describe('configuration', () => {
     expect(problemsOf({ LOGIN_BACKOFF_MAX_MS: '10' })).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_MS is 10:/)]);
   });
 
+  it('reads the replica heartbeat, refusing a dead-after that a live replica could not beat within', () => {
+    expect(loadAppConfig({}).tokens).toMatchObject({ replicaHeartbeatIntervalMs: 1000, replicaDeadAfterSeconds: 3 });
+    expect(loadAppConfig({ REPLICA_HEARTBEAT_INTERVAL_MS: '500', REPLICA_DEAD_AFTER_SECONDS: '2' }).tokens).toMatchObject({
+      replicaHeartbeatIntervalMs: 500,
+      replicaDeadAfterSeconds: 2,
+    });
+    expect(problemsOf({ REPLICA_HEARTBEAT_INTERVAL_MS: '3000', REPLICA_DEAD_AFTER_SECONDS: '3' })).toEqual([
+      expect.stringMatching(/^REPLICA_DEAD_AFTER_SECONDS \(3 s\) must exceed REPLICA_HEARTBEAT_INTERVAL_MS \(3000 ms\)/),
+    ]);
+    expect(problemsOf({ REPLICA_DEAD_AFTER_SECONDS: '0' })).toEqual([expect.stringMatching(/^REPLICA_DEAD_AFTER_SECONDS is 0:/)]);
+    expect(problemsOf({ REPLICA_HEARTBEAT_INTERVAL_MS: 'often' })).toEqual([expect.stringMatching(/^REPLICA_HEARTBEAT_INTERVAL_MS/)]);
+  });
+
   it('takes AUTH_ISSUER as the discovery issuer when it is a URL, and refuses one that cannot be served', () => {
     expect(loadAppConfig({}).auth).toMatchObject({ issuer: 'myinvois-broker', issuerUrl: undefined });
     expect(loadAppConfig({ AUTH_ISSUER: 'https://broker.example.com' }).auth).toMatchObject({

@@ -103,6 +103,9 @@ export class AppConfig {
     readonly invalidateCooldownSeconds: number;
     readonly leaseSeconds: number;
     readonly stateCacheSeconds: number;
+    readonly replicaHeartbeatIntervalMs: number;
+    /** A process whose heartbeat is older than this is dead, and its leases free. */
+    readonly replicaDeadAfterSeconds: number;
   };
 
   readonly refresh: {
@@ -208,6 +211,8 @@ export class AppConfig {
       invalidateCooldownSeconds: env.TOKEN_INVALIDATE_COOLDOWN_SECONDS,
       leaseSeconds: env.TOKEN_LEASE_SECONDS,
       stateCacheSeconds: env.STATE_CACHE_SECONDS,
+      replicaHeartbeatIntervalMs: env.REPLICA_HEARTBEAT_INTERVAL_MS,
+      replicaDeadAfterSeconds: env.REPLICA_DEAD_AFTER_SECONDS,
     };
     this.refresh = {
       enabled: env.REFRESH_ENABLED,

@@ -338,6 +338,20 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @ToInteger()
   TOKEN_LEASE_SECONDS = 30;
 
+  /** How often each broker process says it is alive (the row its leases name). */
+  @Max(60_000)
+  @Min(100)
+  @IsInt()
+  @ToInteger()
+  REPLICA_HEARTBEAT_INTERVAL_MS = 1000;
+
+  /** A process not heard from for this long is dead: its leases are free at once, whatever TOKEN_LEASE_SECONDS says. */
+  @Max(600)
+  @Min(1)
+  @IsInt()
+  @ToInteger()
+  REPLICA_DEAD_AFTER_SECONDS = 3;
+
   /** How long a replica reuses what it read about a tenant or credential (changes also arrive by NOTIFY). */
   @Max(3600)
   @Min(0)
@@ -469,6 +483,7 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
       ...this.productionProblems(invalid),
       ...this.vaultProblems(invalid),
       ...this.backoffProblems(invalid),
+      ...this.heartbeatProblems(invalid),
       ...setTogether({ BOOTSTRAP_ADMIN_CLIENT_ID: this.BOOTSTRAP_ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: this.BOOTSTRAP_ADMIN_CLIENT_SECRET }),
       ...setTogether({
         AUTH_EXTERNAL_ISSUER: this.AUTH_EXTERNAL_ISSUER,
@@ -489,6 +504,15 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
     // The PKCS#11 ring holds its own master keys; VAULT_KEYS beside it is only for moving to it.
     if (this.VAULT_KEY_RING === 'pkcs11') required.splice(1, 1);
     return required.filter(([name]) => this[name] === undefined && !invalid.has(name)).map(([name, what]) => `${name} is not set: production needs ${what}`);
+  }
+
+  /** A live process must beat more than once within the time after which it counts as dead. */
+  private heartbeatProblems(invalid: ReadonlySet<string>): string[] {
+    if (invalid.has('REPLICA_HEARTBEAT_INTERVAL_MS') || invalid.has('REPLICA_DEAD_AFTER_SECONDS')) return [];
+    if (this.REPLICA_DEAD_AFTER_SECONDS * 1000 > this.REPLICA_HEARTBEAT_INTERVAL_MS) return [];
+    return [
+      `REPLICA_DEAD_AFTER_SECONDS (${this.REPLICA_DEAD_AFTER_SECONDS} s) must exceed REPLICA_HEARTBEAT_INTERVAL_MS (${this.REPLICA_HEARTBEAT_INTERVAL_MS} ms), or live replicas would count as dead`,
+    ];
   }
 
   private backoffProblems(invalid: ReadonlySet<string>): string[] {

@@ -1,17 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import type { AuditEventInput } from '../audit/audit-event.input';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { failureCode, failureDescription, LoginFailure, LoginOutcome } from '../myinvois/login-outcome';
 import { CredentialHealth } from '../vault/credential-health.service';
+import { Lease, TokenStore } from './token-store';
 import type { LoginContext } from './upstream-login';
 
 /**
- * Writes down what each answer of MyInvois was, once per login sent: the `upstream.login` or
- * `upstream.login_failed` audit event, the metric, for a failure one log line (a login goes out
- * once per back-off step, so this is once per step, never once per request), and what the
- * failure says about the credential (its last error, a degraded episode). MyInvois's
- * `correlationId` goes into each. Never throws: the login's own outcome is what matters.
+ * Writes down each login: before it is sent, the `upstream.login_attempt` audit event, durably
+ * and named on the key's row (no record, no login); after the answer, the `upstream.login` or
+ * `upstream.login_failed` event naming the attempt, the metric, for a failure one log line (a
+ * login goes out once per back-off step, so this is once per step, never once per request), and
+ * what the failure says about the credential (its last error, a degraded episode). MyInvois's
+ * `correlationId` goes into each. An attempt whose holder died before its outcome was on record
+ * is closed by whoever takes the key over, as `upstream.login_abandoned`.
  */
 @Injectable()
 export class LoginJournal {
@@ -21,23 +26,61 @@ export class LoginJournal {
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly health: CredentialHealth,
+    private readonly store: TokenStore,
   ) {}
 
-  /** `failure`: what the login threw for this answer (its Retry-After is the next attempt's wait). */
-  async record(context: LoginContext, clientId: string, secret: number, outcome: LoginOutcome, failure?: unknown): Promise<void> {
-    this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
-    const base = { actor: context.actor, tenantId: context.tenantId, target: { type: 'credential', id: context.key.credentialId } };
-    // Which of the two secrets: `usedSecondary`, a name the audit's secret filter lets through.
-    const common = {
-      clientId,
-      onBehalfOf: context.key.onBehalfOf || null,
-      scope: context.key.scope,
-      usedSecondary: secret === 2,
-      purpose: context.purpose,
-      upstreamCorrelationId: outcome.correlationId,
+  /**
+   * The attempt, on record before the request goes out: throws (audit_unavailable, or the
+   * database's error) when it cannot be written, whatever AUDIT_FAIL_CLOSED says, and LeaseLost
+   * when the key was taken over meanwhile. Returns the attempt's id, for its outcome.
+   */
+  async attempt(context: LoginContext, clientId: string, secret: number): Promise<string> {
+    const attemptId = randomUUID();
+    const event: AuditEventInput = {
+      ...this.base(context),
+      action: 'upstream.login_attempt',
+      details: { attemptId, ...this.common(context, clientId, secret) },
     };
+    await this.store.recordAttempt(context.lease, attemptId, (manager) => this.audit.record(manager, event));
+    return attemptId;
+  }
+
+  /**
+   * Taking over a key whose row still names an attempt: its holder died (or its lease ran out)
+   * before the outcome was on record, so the attempt is closed as abandoned, once. Throws like
+   * `attempt`: the login that follows could not be recorded either.
+   */
+  async abandoned(context: LoginContext, lease: Lease): Promise<void> {
+    const attemptId = lease.abandonedAttemptId;
+    if (!attemptId) return;
+    const event: AuditEventInput = {
+      ...this.base(context),
+      action: 'upstream.login_abandoned',
+      outcome: 'failure',
+      details: {
+        attemptId,
+        onBehalfOf: context.key.onBehalfOf || null,
+        scope: context.key.scope,
+        purpose: context.purpose,
+        previousHolder: lease.previousOwner ?? null,
+      },
+    };
+    if (await this.store.abandonAttempt(lease, attemptId, (manager) => this.audit.record(manager, event))) {
+      this.logger.warn({ credentialId: context.key.credentialId, tenantId: context.tenantId, attemptId }, 'closed a login attempt its holder abandoned');
+    }
+  }
+
+  /**
+   * `failure`: what the login threw for this answer (its Retry-After is the next attempt's wait).
+   * Never throws: the login's own outcome is what matters. An outcome that cannot be written
+   * leaves the attempt named on the row, to be closed as abandoned.
+   */
+  async record(context: LoginContext, clientId: string, secret: number, attemptId: string, outcome: LoginOutcome, failure?: unknown): Promise<void> {
+    this.metrics.upstreamLogins.inc({ outcome: outcome.kind, purpose: context.purpose });
+    const base = this.base(context);
+    const common = { attemptId, ...this.common(context, clientId, secret), upstreamCorrelationId: outcome.correlationId };
     if (outcome.kind === 'success') {
-      await this.audit.recordBestEffort({
+      await this.close(context, attemptId, {
         ...base,
         action: 'upstream.login',
         details: {
@@ -52,7 +95,7 @@ export class LoginJournal {
     }
     const retryAfterSeconds = failure instanceof DomainError ? (failure.retryAfterSeconds ?? null) : null;
     await this.keepOnCredential(context, outcome);
-    await this.audit.recordBestEffort({
+    await this.close(context, attemptId, {
       ...base,
       action: 'upstream.login_failed',
       outcome: 'failure',
@@ -68,6 +111,26 @@ export class LoginJournal {
       },
     });
     this.log(context, clientId, outcome, retryAfterSeconds);
+  }
+
+  private async close(context: LoginContext, attemptId: string, event: AuditEventInput): Promise<void> {
+    await this.store
+      .closeAttempt(context.key, attemptId, (manager) => this.audit.record(manager, event))
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, action: event.action, attemptId },
+          'could not record the outcome of a login; its attempt stays open, to be closed as abandoned',
+        ),
+      );
+  }
+
+  private base(context: LoginContext): Pick<AuditEventInput, 'actor' | 'tenantId' | 'target'> {
+    return { actor: context.actor, tenantId: context.tenantId, target: { type: 'credential', id: context.key.credentialId } };
+  }
+
+  /** Which of the two secrets: `usedSecondary`, a name the audit's secret filter lets through. */
+  private common(context: LoginContext, clientId: string, secret: number): Record<string, unknown> {
+    return { clientId, onBehalfOf: context.key.onBehalfOf || null, scope: context.key.scope, usedSecondary: secret === 2, purpose: context.purpose };
   }
 
   /**

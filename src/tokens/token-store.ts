@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,6 +6,7 @@ import { isIsoTimestamp, isPlainText, isUuid } from '../common/formats';
 import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
 import { LoginBudget } from '../myinvois/login-budget';
 import { ListTokensQuery, TokenState, TokenStateDto } from './dto/token-state.dto';
+import { ReplicaHeartbeat } from './replica-heartbeat';
 import { advisoryLockId, TokenKey } from './token-key';
 
 /** A token as stored: still sealed. */
@@ -25,6 +24,10 @@ export interface Lease {
   failures?: number;
   /** The largest minimum lifetime the key's callers asked for, as the row knew it when the lease was taken. */
   callersMinTtlSeconds?: number;
+  /** A login attempt the row still named when the lease was taken: its holder died before its outcome was on record. */
+  abandonedAttemptId?: string;
+  /** Who held the key before, when it left an attempt open. */
+  previousOwner?: string | null;
 }
 
 /** A key used since the last flush, and the largest minTtlSeconds asked of it meanwhile. */
@@ -33,6 +36,12 @@ export interface KeyUse {
   at: Date;
   minTtlSeconds: number;
 }
+
+/** What an audit write inside a store transaction needs: the transaction itself. */
+export type WriteInTransaction = (manager: EntityManager) => Promise<void>;
+
+/** Another acquisition closed the attempt first: the event written meanwhile is rolled back. */
+class AlreadyClosed extends Error {}
 
 /** The lease went to another acquisition (it ran out while this one waited): this one must not log in. */
 export class LeaseLost extends Error {
@@ -54,7 +63,7 @@ export type Claim =
   /** This acquisition holds the key's lease: it logs in and stores the result. */
   | { kind: 'leased'; lease: Lease }
   /** Another acquisition (another replica, the refresher, a verification) is logging in for this key right now. */
-  | { kind: 'busy'; leaseUntilMs: number }
+  | { kind: 'busy'; leaseLeftMs: number }
   /** A recent failure of this key (a request error, a taxpayer not authorising it): no new attempt before `retryAtMs`. */
   | { kind: 'backing_off'; retryAtMs: number; lastError: KeyFailure }
   /** Even a fresh token would not live that long: MyInvois gives about `lifetimeSeconds`. */
@@ -85,6 +94,9 @@ interface ClaimRow {
   acquired_at: string | null;
   lifetime_seconds: number | null;
   lease_until: string | null;
+  lease_held: boolean;
+  lease_owner: string | null;
+  login_attempt_id: string | null;
   next_attempt_at: string | null;
   failures: number;
   last_error_code: string | null;
@@ -103,12 +115,14 @@ const PK = 'credential_id = $1 AND on_behalf_of = $2 AND scope = $3';
  * ago) and, if a login is needed, takes the row's lease before releasing the lock; the login
  * itself runs outside any transaction, so no connection is held while MyInvois answers.
  * A lease is one acquisition's (`lease_id`), not the process's: the refresher, a request and a
- * verification in the same replica exclude each other like those of different replicas.
+ * verification in the same replica exclude each other like those of different replicas. It is
+ * held while it has not run out and its owner's heartbeat is fresh (ReplicaHeartbeat): a
+ * replica that dies frees its keys within REPLICA_DEAD_AFTER_SECONDS.
  */
 @Injectable()
 export class TokenStore {
-  /** This process, as shown to admins while it holds a lease (the column holds 64 characters). */
-  readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** This process, as shown to admins while it holds a lease, and as its heartbeat names it. */
+  readonly owner: string;
   /** A lease confirmed right before a login covers the whole login, however short TOKEN_LEASE_SECONDS is. */
   readonly loginLeaseSeconds: number;
   /** Extended again once MyInvois has answered: covers the audit write (it waits up to AUDIT_WRITE_TIMEOUT_MS), sealing and storing. */
@@ -117,7 +131,9 @@ export class TokenStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly heartbeat: ReplicaHeartbeat,
   ) {
+    this.owner = heartbeat.owner;
     this.loginLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.myinvois.timeoutMs / 1000) + 2);
     this.storingLeaseSeconds = Math.max(config.tokens.leaseSeconds, Math.ceil(config.audit.writeTimeoutMs / 1000) + 2);
   }
@@ -137,7 +153,7 @@ export class TokenStore {
         const leftMs = Number(row.expires_at) - now;
         if (retryAtMs > now && leftMs >= this.config.tokens.minTtlSeconds * 1000) return { kind: 'too_recent', leftMs, retryAtMs };
       }
-      const busy = busyUnlessExpired(row);
+      const busy = busyWhileHeld(row);
       if (busy) return busy;
       if (row?.next_attempt_at && Number(row.next_attempt_at) > now) {
         return {
@@ -157,7 +173,7 @@ export class TokenStore {
 
   /** For an operator's verification: a real login whatever the row holds, but never beside another acquisition. */
   async claimForVerification(key: TokenKey, tenantId: string | null): Promise<Extract<Claim, { kind: 'leased' | 'busy' }>> {
-    const claim = await this.underKeyLock(key, tenantId, async (_manager, row) => busyUnlessExpired(row));
+    const claim = await this.underKeyLock(key, tenantId, async (_manager, row) => busyWhileHeld(row));
     return claim as Extract<Claim, { kind: 'leased' | 'busy' }>;
   }
 
@@ -171,10 +187,11 @@ export class TokenStore {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [advisoryLockId(key)]);
       const [row] = (await manager.query(
         `SELECT access_token, fingerprint, extract(epoch FROM expires_at) * 1000 AS expires_at, extract(epoch FROM acquired_at) * 1000 AS acquired_at,
-                lifetime_seconds, extract(epoch FROM lease_until) * 1000 AS lease_until, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
+                lifetime_seconds, extract(epoch FROM lease_until) * 1000 AS lease_until, ${this.heartbeat.leaseHeldSql('t')} AS lease_held,
+                lease_owner, login_attempt_id, extract(epoch FROM next_attempt_at) * 1000 AS next_attempt_at,
                 failures, last_error_code, last_error_classification, last_error_description, last_error_correlation_id,
                 callers_min_ttl_seconds, extract(epoch FROM clock_timestamp()) * 1000 AS now
-           FROM tokens WHERE ${PK} FOR UPDATE`,
+           FROM tokens t WHERE ${PK} FOR UPDATE OF t`,
         [key.credentialId, key.onBehalfOf, key.scope],
       )) as ClaimRow[];
       const decided = await decide(manager, row);
@@ -188,7 +205,11 @@ export class TokenStore {
          RETURNING lease_id`,
         [key.credentialId, key.onBehalfOf, key.scope, tenantId, this.owner, this.config.tokens.leaseSeconds],
       )) as Array<{ lease_id: string }>;
-      return { kind: 'leased', lease: { key, id: leased.lease_id, failures: row?.failures ?? 0, callersMinTtlSeconds: row?.callers_min_ttl_seconds ?? 0 } };
+      const abandoned = row?.login_attempt_id ? { abandonedAttemptId: row.login_attempt_id, previousOwner: row.lease_owner } : {};
+      return {
+        kind: 'leased',
+        lease: { key, id: leased.lease_id, failures: row?.failures ?? 0, callersMinTtlSeconds: row?.callers_min_ttl_seconds ?? 0, ...abandoned },
+      };
     });
   }
 
@@ -286,11 +307,11 @@ export class TokenStore {
          SELECT t.credential_id, t.on_behalf_of, t.scope, t.expires_at
            FROM ${RENEWABLE_TOKENS}
             AND t.refresh_due_at <= clock_timestamp()
-            AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())),
+            AND NOT ${this.heartbeat.leaseHeldSql('t')}),
        room AS (
          SELECT c.id AS credential_id,
                 ${LoginBudget.refreshSlotsSql('$5')}
-                - (SELECT count(*) FROM tokens l WHERE l.credential_id = c.id AND l.lease_until > clock_timestamp()) AS slots
+                - (SELECT count(*) FROM tokens l WHERE l.credential_id = c.id AND ${this.heartbeat.leaseHeldSql('l')}) AS slots
            FROM credentials c
           WHERE c.id IN (SELECT credential_id FROM candidates)),
        ranked AS (
@@ -300,15 +321,16 @@ export class TokenStore {
        due AS (
          SELECT t.credential_id, t.on_behalf_of, t.scope
            FROM tokens t JOIN ranked r ON r.credential_id = t.credential_id AND r.on_behalf_of = t.on_behalf_of AND r.scope = t.scope
-          WHERE r.rank <= r.slots AND (t.lease_until IS NULL OR t.lease_until < clock_timestamp())
+          WHERE r.rank <= r.slots AND NOT ${this.heartbeat.leaseHeldSql('t')}
           ORDER BY r.rank, t.expires_at ASC NULLS FIRST
           LIMIT $2
           FOR UPDATE OF t SKIP LOCKED)
        UPDATE tokens t SET lease_owner = $3, lease_id = gen_random_uuid(), lease_until = clock_timestamp() + make_interval(secs => $4)
-         FROM due
+         FROM due, tokens before
         WHERE t.credential_id = due.credential_id AND t.on_behalf_of = due.on_behalf_of AND t.scope = due.scope
+          AND before.credential_id = t.credential_id AND before.on_behalf_of = t.on_behalf_of AND before.scope = t.scope
        RETURNING t.credential_id, t.on_behalf_of, t.scope, t.lease_id, t.tenant_id, t.failures, t.callers_min_ttl_seconds,
-                 extract(epoch FROM t.expires_at) * 1000 AS expires_at`,
+                 extract(epoch FROM t.expires_at) * 1000 AS expires_at, t.login_attempt_id, before.lease_owner AS previous_owner`,
       [activeWindowSeconds, limit, this.owner, this.config.tokens.leaseSeconds, this.config.myinvois.onDemandReserve],
     )) as [
       Array<{
@@ -320,6 +342,8 @@ export class TokenStore {
         failures: number;
         callers_min_ttl_seconds: number;
         expires_at: string | null;
+        login_attempt_id: string | null;
+        previous_owner: string | null;
       }>,
       number,
     ];
@@ -330,6 +354,7 @@ export class TokenStore {
           id: row.lease_id,
           failures: row.failures,
           callersMinTtlSeconds: row.callers_min_ttl_seconds,
+          ...(row.login_attempt_id ? { abandonedAttemptId: row.login_attempt_id, previousOwner: row.previous_owner } : {}),
         },
         tenantId: row.tenant_id,
         failures: row.failures,
@@ -371,7 +396,7 @@ export class TokenStore {
     if (credentialIds.length === 0) return new Map();
     const rows = (await this.dataSource.query(
       `SELECT ids.id,
-              (SELECT count(*)::int FROM tokens l WHERE l.credential_id = ids.id AND l.lease_until > clock_timestamp()) AS leases,
+              (SELECT count(*)::int FROM tokens l WHERE l.credential_id = ids.id AND ${this.heartbeat.leaseHeldSql('l')}) AS leases,
               (SELECT count(*)::int FROM tokens u
                 WHERE u.credential_id = ids.id AND u.expires_at > clock_timestamp()
                   AND u.last_used_at > clock_timestamp() - make_interval(secs => $1)) AS in_use,
@@ -394,7 +419,8 @@ export class TokenStore {
     };
     if (query.tenantId) add('t.tenant_id = ?', query.tenantId);
     if (query.credentialId) add('t.credential_id = ?', query.credentialId);
-    if (query.state) add(`${STATE_SQL} = ?`, query.state);
+    const state = this.stateSql();
+    if (query.state) add(`${state} = ?`, query.state);
     if (query.cursor) {
       const after = Cursor.decode(query.cursor, isTokenCursor);
       params.push(after.createdAt, after.credentialId, after.onBehalfOf, after.scope);
@@ -403,7 +429,7 @@ export class TokenStore {
     }
     params.push(limit + 1);
     const rows = (await this.dataSource.query(
-      `SELECT t.*, ${STATE_SQL} AS state FROM tokens t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT t.*, ${state} AS state, ${this.heartbeat.leaseHeldSql('t')} AS lease_held FROM tokens t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY t.created_at, t.credential_id, t.on_behalf_of, t.scope LIMIT $${params.length}`,
       params,
     )) as Array<Record<string, unknown>>;
@@ -427,7 +453,7 @@ export class TokenStore {
         lastErrorCorrelationId: (row.last_error_correlation_id as string | null) ?? null,
         // The refresher's next try; requests may try sooner (next_attempt_at alone).
         nextAttemptAt: iso(latest(row.next_attempt_at, row.refresh_next_attempt_at)),
-        leaseOwner: row.lease_until && (row.lease_until as Date).getTime() > Date.now() ? (row.lease_owner as string) : null,
+        leaseOwner: row.lease_held ? (row.lease_owner as string) : null,
       }),
       (row) => ({
         createdAt: (row.created_at as Date).toISOString(),
@@ -455,6 +481,66 @@ export class TokenStore {
       [ids],
     )) as [unknown, number];
     return result[1];
+  }
+
+  /** The state of a key, computed in SQL so that it can be filtered on. */
+  private stateSql(): string {
+    return `CASE
+      WHEN ${this.heartbeat.leaseHeldSql('t')} THEN 'refreshing'
+      WHEN t.access_token IS NULL OR t.expires_at <= clock_timestamp() THEN 'expired'
+      WHEN t.failures > 0 THEN 'failing'
+      WHEN t.refresh_due_at <= clock_timestamp() THEN 'due'
+      ELSE 'fresh' END`;
+  }
+
+  /**
+   * A login attempt about to go out: written to the audit log by `write` and named on the key's
+   * row, in one transaction, so that neither is without the other. LeaseLost (nothing written)
+   * if another acquisition took the key meanwhile. Without a lease (a credential no tenant uses
+   * yet has no row) only the event is written. In each of these transactions the audit chain is
+   * locked before the row, always in that order, and the row only for a moment: a slow audit
+   * write never holds up the claims of the key.
+   */
+  async recordAttempt(lease: Lease | undefined, attemptId: string, write: WriteInTransaction): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await write(manager);
+      if (lease && !(await this.setAttempt(manager, lease.key, { from: undefined, to: attemptId, leaseId: lease.id }))) throw new LeaseLost();
+    });
+  }
+
+  /** MyInvois answered the attempt: its outcome is written (`write`) and the row no longer names it, together. */
+  async closeAttempt(key: TokenKey, attemptId: string, write: WriteInTransaction): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await write(manager);
+      await this.setAttempt(manager, key, { from: attemptId, to: null });
+    });
+  }
+
+  /**
+   * Taking a key over from a holder that died mid-login: its attempt is closed as abandoned
+   * (`write`) by whoever clears it from the row, once, even if two acquisitions try.
+   */
+  async abandonAttempt(lease: Lease, attemptId: string, write: WriteInTransaction): Promise<boolean> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await write(manager);
+        if (!(await this.setAttempt(manager, lease.key, { from: attemptId, to: null, leaseId: lease.id }))) throw new AlreadyClosed();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof AlreadyClosed) return false;
+      throw error;
+    }
+  }
+
+  /** `from`: the attempt the row must name (undefined: any); `leaseId`: the lease that must still be held. */
+  private async setAttempt(manager: EntityManager, key: TokenKey, change: { from?: string; to: string | null; leaseId?: string }): Promise<boolean> {
+    const updated = (await manager.query(
+      `UPDATE tokens SET login_attempt_id = $4
+        WHERE ${PK} AND ($5::uuid IS NULL OR login_attempt_id = $5) AND ($6::uuid IS NULL OR lease_id = $6) RETURNING 1`,
+      [key.credentialId, key.onBehalfOf, key.scope, change.to, change.from ?? null, change.leaseId ?? null],
+    )) as [unknown[], number];
+    return updated[1] > 0;
   }
 
   /** A failed login: the lease goes back, and the next attempts wait (requests and the refresher each their own time). */
@@ -563,18 +649,10 @@ const RENEWABLE_TOKENS = `tokens t
    AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= clock_timestamp())
    AND (t.refresh_next_attempt_at IS NULL OR t.refresh_next_attempt_at <= clock_timestamp())`;
 
-/** Another acquisition's lease, while it lasts. */
-function busyUnlessExpired(row: ClaimRow | undefined): Claim | undefined {
-  return row?.lease_until && Number(row.lease_until) > Number(row.now) ? { kind: 'busy', leaseUntilMs: Number(row.lease_until) } : undefined;
+/** Another acquisition's lease, while it is held (not run out, its owner alive). */
+function busyWhileHeld(row: ClaimRow | undefined): Claim | undefined {
+  return row?.lease_held ? { kind: 'busy', leaseLeftMs: Number(row.lease_until) - Number(row.now) } : undefined;
 }
-
-/** The state of a key, computed in SQL so that it can be filtered on. */
-const STATE_SQL = `CASE
-  WHEN t.lease_until > clock_timestamp() THEN 'refreshing'
-  WHEN t.access_token IS NULL OR t.expires_at <= clock_timestamp() THEN 'expired'
-  WHEN t.failures > 0 THEN 'failing'
-  WHEN t.refresh_due_at <= clock_timestamp() THEN 'due'
-  ELSE 'fresh' END`;
 
 type TokenCursor = { createdAt: string; credentialId: string; onBehalfOf: string; scope: string };
 

@@ -56,6 +56,10 @@ export class TokenRow {
   @Column({ type: 'uuid', nullable: true })
   leaseId!: string | null;
 
+  /** The login attempt on record whose outcome is not yet: set before the request goes out, cleared with its outcome event. */
+  @Column({ type: 'uuid', nullable: true })
+  loginAttemptId!: string | null;
+
   @Column({ type: 'integer', default: 0 })
   failures!: number;
 

@@ -4,6 +4,7 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { VaultModule } from '../vault/vault.module';
 import { CredentialBudgets } from './credential-budgets';
 import { LoginJournal } from './login-journal';
+import { ReplicaHeartbeat } from './replica-heartbeat';
 import { SecretRefusals } from './secret-refusals';
 import { TokenStore } from './token-store';
 import { TokensController } from './tokens.controller';
@@ -13,7 +14,7 @@ import { UpstreamLogin } from './upstream-login';
 @Module({
   imports: [TenantsModule, VaultModule, MyInvoisModule],
   controllers: [TokensController],
-  providers: [TokenStore, SecretRefusals, LoginJournal, UpstreamLogin, TokensService, CredentialBudgets],
+  providers: [ReplicaHeartbeat, TokenStore, SecretRefusals, LoginJournal, UpstreamLogin, TokensService, CredentialBudgets],
   exports: [TokenStore, UpstreamLogin, TokensService],
 })
 export class TokensModule {}

@@ -16,6 +16,7 @@ import { VaultError } from '../vault/vault.errors';
 import { InvalidationDto, IssuedTokenDto, TenantTokenRequestDto, CredentialVerificationDto } from './dto/token.dto';
 import { ListTokensQuery, TokenStatePageDto } from './dto/token-state.dto';
 import { keyString, sealedField, TokenKey } from './token-key';
+import { whileBusy } from './acquisition-wait';
 import { backoffMs, refreshDueAt } from './refresh-policy';
 import { Claim, DueToken, KeyFailure, KeyUse, Lease, LeaseLost, TokenStore } from './token-store';
 import { NOTHING_SENT, TokenError, TokenErrorCode } from './tokens.errors';
@@ -367,14 +368,34 @@ export class TokensService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Claims until no other acquisition holds the key: its login ends within its lease, and its token is then in the row. */
+  /**
+   * Claims until no other acquisition holds the key (its token is then in the row, or its holder
+   * died and the key is free), for at most LOGIN_WAIT_MAX_MS: then 503 with Retry-After.
+   */
   private async claimPatiently<C extends Claim>(claim: () => Promise<C>): Promise<Exclude<C, { kind: 'busy' }>> {
-    const deadline = Date.now() + (this.store.loginLeaseSeconds + 5) * 1000;
+    const startedMs = Date.now();
+    const waitMaxMs = this.config.myinvois.loginWaitMaxMs;
     for (;;) {
       const result = await claim();
       if (result.kind !== 'busy') return result as Exclude<C, { kind: 'busy' }>;
-      if (Date.now() > deadline) throw new TokenError(TokenErrorCode.Busy, 'Another acquisition is still logging in for this tenant', undefined, 2);
-      await sleep(50 + Math.random() * 50);
+      const verdict = whileBusy({
+        startedMs,
+        nowMs: Date.now(),
+        leaseLeftMs: result.leaseLeftMs,
+        waitMaxMs,
+        deadAfterSeconds: this.config.tokens.replicaDeadAfterSeconds,
+        // A little jitter so that the waiters of several replicas do not all claim on the same millisecond.
+        pollMs: 50 + Math.random() * 50,
+      });
+      if (verdict.kind === 'give_up') {
+        throw new TokenError(
+          TokenErrorCode.Busy,
+          `Another acquisition is still logging in for this tenant after LOGIN_WAIT_MAX_MS (${waitMaxMs} ms)`,
+          undefined,
+          verdict.retryAfterSeconds,
+        );
+      }
+      await sleep(verdict.afterMs);
     }
   }
 

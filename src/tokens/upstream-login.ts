@@ -68,6 +68,8 @@ export class UpstreamLogin {
       // A known-bad secret is never sent again.
       throw TokenError.credentialInvalid(info.id, info.lastErrorCode, info.lastErrorDescription, info.lastErrorCorrelationId);
     }
+    // Taking over from a holder that died mid-login: its attempt is closed before this one's goes on record.
+    if (context.lease) await this.journal.abandoned(context, context.lease);
     for (let opened = 1; ; opened++) {
       try {
         return await this.credentials.withSecrets(info.id, (held) => this.loginWith(context, info, held));
@@ -83,6 +85,8 @@ export class UpstreamLogin {
     for (;;) {
       const which = await this.takeSlot(context, info, held, tried);
       tried.add(which);
+      // On record before it is sent: no record, no login.
+      const attemptId = await this.journal.attempt(context, info.clientId, which);
       const outcome = await this.client.login(
         {
           environment: info.environment,
@@ -103,7 +107,7 @@ export class UpstreamLogin {
       } catch (error) {
         failure = error;
       }
-      await this.journal.record(context, info.clientId, which, outcome, failure);
+      await this.journal.record(context, info.clientId, which, attemptId, outcome, failure);
       if (failure !== undefined) throw failure;
       if (token !== 'try_other_secret') return token!;
     }
