@@ -192,6 +192,8 @@ async function main(): Promise<void> {
     while (Date.now() < end) {
       if (!restarted && Date.now() > start + (end - start) / 2) {
         restarted = true;
+        // The admin clients' broker tokens last 15 minutes, less than the run: a fresh one for each reading.
+        admins[2] = await adminClient(brokers[2]);
         const logins = await loginsByPurpose(admins[2]);
         retiredLogins.on_demand += logins.on_demand - loginsBefore[2].on_demand;
         retiredLogins.refresh += logins.refresh - loginsBefore[2].refresh;
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - start) / 1000;
     const after = await databaseFigures(world);
     const usageAfter = brokers.map((broker) => usage(broker.pid));
+    for (const [i, broker] of brokers.entries()) admins[i] = await adminClient(broker);
     const loginsAfter = await Promise.all(admins.map((admin) => loginsByPurpose(admin)));
     const counters = await world.simulator.counters();
     const steady = answers.slice(cold);
