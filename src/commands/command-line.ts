@@ -4,12 +4,12 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
-import { AppConfig, loadAppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
-import { ConfigurationError } from './config/environment-validation';
-import { DatabaseModule } from './database/database.module';
-import { EmbeddedDatabase, EmbeddedDatabaseError } from './database/embedded-database';
-import { MetricsModule } from './metrics/metrics.module';
+import { AppConfig, loadAppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { ConfigurationError } from '../config/environment-validation';
+import { DatabaseModule } from '../database/database.module';
+import { EmbeddedDatabase, EmbeddedDatabaseError } from '../database/embedded-database';
+import { MetricsModule } from '../metrics/metrics.module';
 
 /** Exit codes of every command: 0 and 1 are the job's own verdict. */
 const COULD_NOT_RUN = 2;
