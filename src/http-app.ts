@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { AppModule } from './app.module';
-import { BEARER_SCHEME, OAUTH2_SCHEME } from './auth/decorators';
+import { BEARER_SCHEME, OAUTH2_SCHEME } from './common/route-metadata';
 import { TOKEN_PATH } from './auth/authorization-server-metadata';
 import { ErrorResponseDto } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';

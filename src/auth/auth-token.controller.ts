@@ -8,7 +8,7 @@ import { RouteOptions } from '../common/route-config';
 import { AppConfig } from '../config/app-config';
 import { AuthTokenService, IssuedAccessToken } from './auth-token.service';
 import { authorizationServerMetadata, issuerFor, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from './authorization-server-metadata';
-import { callerAddressOf, Public } from './decorators';
+import { callerAddressOf, Public } from '../common/route-metadata';
 import { AuthorizationServerMetadataDto, JwksDto } from './dto/signing-key.dto';
 import { AccessTokenDto, TokenRequestDto } from './dto/token-request.dto';
 import { SigningKeys } from './signing-keys';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { truncate } from '../common/formats';
 import { OAuthError } from '../common/oauth.error';

@@ -7,9 +7,8 @@ import { isUuid } from '../common/formats';
 import { TenantError } from '../tenants/tenant.errors';
 import { AuthError } from './auth.errors';
 import { Authenticator } from './authenticator';
-import { mayAccessTenant } from './caller';
-import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from './decorators';
-import type { Role } from './principal.entity';
+import { mayAccessTenant, type Role } from '../common/caller';
+import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from '../common/route-metadata';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthError } from './auth.errors';
-import type { Caller } from './caller';
+import type { Caller } from '../common/caller';
 import { PrincipalStates } from './principal-states';
 
 /** Turns a bearer token into a Caller, or refuses it. */

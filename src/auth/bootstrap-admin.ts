@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { systemActor } from '../audit/actor';
+import { systemActor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { generateClientId, generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret';

@@ -4,7 +4,8 @@ import { IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from '../database/database-notifications';
 import { NotifiedCache } from '../database/notified-cache';
-import { Principal, Role } from './principal.entity';
+import type { Role } from '../common/caller';
+import { Principal } from './principal.entity';
 
 /** Channel on which every replica hears that a principal changed (payload: its id). */
 export const PRINCIPAL_CHANGED = 'principal_changed';

@@ -1,7 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const ROLES = ['admin', 'service'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../common/caller';
 
 /** A caller of the broker: an operator's tooling (`admin`) or an internal service (`service`). */
 @Entity({ name: 'principals' })

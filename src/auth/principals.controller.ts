@@ -1,12 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
 import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';
 import { UuidParam } from '../common/validators';
 import { AuthErrorCode } from './auth.errors';
-import { ApiCallerAuth, CurrentActor, Roles } from './decorators';
+import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
 import { CreatePrincipalDto } from './dto/create-principal.dto';
 import { ListPrincipalsQuery } from './dto/list-principals.query';
 import { PrincipalDto, PrincipalPageDto, PrincipalSecretDto, PrincipalWithSecretDto } from './dto/principal.dto';

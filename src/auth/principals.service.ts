@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';
@@ -15,7 +15,8 @@ import { ListPrincipalsQuery } from './dto/list-principals.query';
 import { PrincipalDto, PrincipalWithSecretDto } from './dto/principal.dto';
 import { ALL_TENANTS } from './dto/tenant-grants.validator';
 import { UpdatePrincipalDto } from './dto/update-principal.dto';
-import { Principal, Role } from './principal.entity';
+import type { Role } from '../common/caller';
+import { Principal } from './principal.entity';
 import { PRINCIPAL_CHANGED, PrincipalStates } from './principal-states';
 
 /** Serialises changes that could leave the broker without an enabled admin. */

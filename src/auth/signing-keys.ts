@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, CompactSign, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { AppConfig } from '../config/app-config';

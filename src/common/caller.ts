@@ -1,4 +1,6 @@
-import type { Role } from './principal.entity';
+/** The roles a principal of the broker has: an operator's tooling (`admin`) or an internal service (`service`). */
+export const ROLES = ['admin', 'service'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established by the guard; passed explicitly to services that need it. */
 export interface Caller {

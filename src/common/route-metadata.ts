@@ -2,16 +2,14 @@ import { isIP } from 'node:net';
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../audit/actor';
-import { ApiErrors, forEachRoute } from '../common/api-errors';
-import { DatabaseErrorCode } from '../common/database-unavailable';
-import { RequestErrorCode } from '../common/error-codes';
-import { ApiBodyRefusals } from '../common/request-bodies';
-import { TenantErrorCode } from '../tenants/tenant.errors';
-import { AuthErrorCode } from './auth.errors';
-import type { Caller } from './caller';
-import { ROLES } from './principal.entity';
-import type { Role } from './principal.entity';
+import type { Actor } from './actor';
+import { ApiErrors, forEachRoute } from './api-errors';
+import { CallerRefusalCode } from './caller-refusals';
+import { DatabaseErrorCode } from './database-unavailable';
+import { RequestErrorCode } from './error-codes';
+import { ApiBodyRefusals } from './request-bodies';
+import { ROLES } from './caller';
+import type { Caller, Role } from './caller';
 
 export const IS_PUBLIC = 'auth:public';
 export const ALLOWED_ROLES = 'auth:roles';
@@ -34,9 +32,9 @@ export const ApiCallerAuth = () =>
     ApiBearerAuth(BEARER_SCHEME),
     ApiOAuth2([], OAUTH2_SCHEME),
     ApiErrors(
-      AuthErrorCode.MissingToken,
-      AuthErrorCode.InvalidToken,
-      AuthErrorCode.IdentityProviderUnavailable,
+      CallerRefusalCode.MissingToken,
+      CallerRefusalCode.InvalidToken,
+      CallerRefusalCode.IdentityProviderUnavailable,
       DatabaseErrorCode.Unavailable,
       RequestErrorCode.Internal,
     ),
@@ -52,9 +50,10 @@ export function Roles(...roles: Role[]): MethodDecorator & ClassDecorator {
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     SetMetadata(ALLOWED_ROLES, roles)(target, key!, descriptor!);
     if (ROLES.every((role) => roles.includes(role))) return descriptor ?? target;
-    if (descriptor) return ApiErrors(AuthErrorCode.Forbidden)(target, key!, descriptor);
+    if (descriptor) return ApiErrors(CallerRefusalCode.Forbidden)(target, key!, descriptor);
     forEachRoute(target as new () => unknown, (handler, name, route) => {
-      if (!Reflect.hasOwnMetadata(ALLOWED_ROLES, handler)) ApiErrors(AuthErrorCode.Forbidden)((target as new () => unknown).prototype as object, name, route);
+      if (!Reflect.hasOwnMetadata(ALLOWED_ROLES, handler))
+        ApiErrors(CallerRefusalCode.Forbidden)((target as new () => unknown).prototype as object, name, route);
     });
     return target;
   }) as MethodDecorator & ClassDecorator;
@@ -64,7 +63,7 @@ export function Roles(...roles: Role[]): MethodDecorator & ClassDecorator {
  * The route acts on the tenant named by this path parameter. A service principal without a
  * grant for it gets the same 404 as for a tenant that does not exist, so ids cannot be probed.
  */
-export const TenantScoped = (param = 'id') => applyDecorators(SetMetadata(TENANT_PARAM, param), ApiErrors(TenantErrorCode.NotFound));
+export const TenantScoped = (param = 'id') => applyDecorators(SetMetadata(TENANT_PARAM, param), ApiErrors(CallerRefusalCode.TenantNotFound));
 
 /** The authenticated caller, for services that need to know who acts. */
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {

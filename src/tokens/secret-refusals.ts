@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import type { LoginFailure } from '../myinvois/login-outcome';
 import { CredentialHealth } from '../vault/credential-health.service';
 import { TokenError, TokenErrorCode } from './tokens.errors';

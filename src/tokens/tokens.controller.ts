@@ -1,9 +1,9 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
-import type { Caller } from '../auth/caller';
-import { ApiCallerAuth, CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
+import type { Caller } from '../common/caller';
+import { ApiCallerAuth, CurrentActor, CurrentCaller, Roles, TenantScoped } from '../common/route-metadata';
 import { ApiErrors } from '../common/api-errors';
 import { OptionalJsonBody, QueryParams } from '../common/request-bodies';
 import { UuidParam } from '../common/validators';

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
-import type { Caller } from '../auth/caller';
-import { systemActor } from '../audit/actor';
+import type { Caller } from '../common/caller';
+import { systemActor } from '../common/actor';
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { isDatabaseUnavailable } from '../common/postgres-errors';
 import { AppConfig } from '../config/app-config';

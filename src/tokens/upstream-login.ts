@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { LoginBudget, LoginPurpose } from '../myinvois/login-budget';
 import { LoginOutcome, LoginSuccess } from '../myinvois/login-outcome';
 import { MyInvoisClient } from '../myinvois/myinvois.client';
