@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['audit', 'auth', 'console', 'database', 'health', 'metrics', 'myinvois', 'refresher', 'simulator', 'tenants', 'tokens', 'vault'];
+const DOMAINS = ['audit', 'auth', 'console', 'database', 'health', 'metrics', 'myinvois', 'refresher', 'simulator', 'tenants', 'myinvois-tokens', 'vault'];
 const ENTRY_POINTS = ['app.module.ts', 'http-app.ts', 'main.ts', 'cli.ts'];
 const BOTTOM_LAYER_MAY_NOT_IMPORT = [...DOMAINS, ...ENTRY_POINTS].map((name) => `./src/${name}`);
 

@@ -12,7 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RefresherModule } from './refresher/refresher.module';
 import { TenantsModule } from './tenants/tenants.module';
-import { TokensModule } from './tokens/tokens.module';
+import { TokensModule } from './myinvois-tokens/tokens.module';
 import { VaultModule } from './vault/vault.module';
 
 @Module({})
