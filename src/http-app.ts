@@ -6,7 +6,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { AppModule } from './app.module';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './common/route-metadata';
-import { TOKEN_PATH } from './auth/authorization-server-metadata';
+import { TOKEN_PATH } from './auth/token-endpoint/authorization-server-metadata';
 import { ErrorResponseDto } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { enforceRequestBodies } from './common/request-bodies';

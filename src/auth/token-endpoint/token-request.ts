@@ -1,5 +1,5 @@
-import { isPlainText } from '../common/formats';
-import { OAuthError } from '../common/oauth.error';
+import { isPlainText } from '../../common/formats';
+import { OAuthError } from '../../common/oauth.error';
 
 export interface ClientCredentials {
   clientId: string;

@@ -1,14 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit.service';
-import { DomainError } from '../common/domain-error';
-import { isUuid } from '../common/formats';
-import { TenantError } from '../tenants/tenant.errors';
-import { AuthError } from './auth.errors';
+import { AuditService } from '../../audit/audit.service';
+import { DomainError } from '../../common/domain-error';
+import { isUuid } from '../../common/formats';
+import { TenantError } from '../../tenants/tenant.errors';
+import { AuthError } from '../auth.errors';
 import { Authenticator } from './authenticator';
-import { mayAccessTenant, type Role } from '../common/caller';
-import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from '../common/route-metadata';
+import { mayAccessTenant, type Role } from '../../common/caller';
+import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from '../../common/route-metadata';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 

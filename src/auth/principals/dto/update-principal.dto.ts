@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean } from 'class-validator';
-import { DisplayName, IsOptionalButNotNull, Required } from '../../common/validators';
+import { DisplayName, IsOptionalButNotNull, Required } from '../../../common/validators';
 import { IsTenantGrants } from './tenant-grants.validator';
 
 export class UpdatePrincipalDto {

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import type { Actor } from '../common/actor';
-import { AuditService } from '../audit/audit.service';
-import { truncate } from '../common/formats';
-import { OAuthError } from '../common/oauth.error';
-import { AppConfig } from '../config/app-config';
-import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from './client-secret';
+import type { Actor } from '../../common/actor';
+import { AuditService } from '../../audit/audit.service';
+import { truncate } from '../../common/formats';
+import { OAuthError } from '../../common/oauth.error';
+import { AppConfig } from '../../config/app-config';
+import { UNKNOWN_CLIENT_HASH, verifyClientSecret } from '../principals/client-secret';
 import { FailedLoginLimits } from './login-throttle';
-import { Principal } from './principal.entity';
-import { SigningKeys } from './signing-keys';
+import { Principal } from '../principals/principal.entity';
+import { SigningKeys } from '../signing-keys/signing-keys';
 import type { ClientCredentials } from './token-request';
 
 export interface IssuedAccessToken {

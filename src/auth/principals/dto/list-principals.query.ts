@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination';
-import { ROLES } from '../../common/caller';
-import type { Role } from '../../common/caller';
+import { PageQueryDto } from '../../../common/pagination';
+import { ROLES } from '../../../common/caller';
+import type { Role } from '../../../common/caller';
 
 export class ListPrincipalsQuery extends PageQueryDto {
   @ApiPropertyOptional({ enum: ROLES })

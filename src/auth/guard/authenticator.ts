@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenVerifier } from './access-token.verifier';
-import { AuthError } from './auth.errors';
-import type { Caller } from '../common/caller';
-import { PrincipalStates } from './principal-states';
+import { AuthError } from '../auth.errors';
+import type { Caller } from '../../common/caller';
+import { PrincipalStates } from '../principals/principal-states';
 
 /** Turns a bearer token into a Caller, or refuses it. */
 @Injectable()

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { DisplayName, PlainText, Required, IsOptionalButNotNull } from '../../common/validators';
-import { ROLES } from '../../common/caller';
-import type { Role } from '../../common/caller';
+import { DisplayName, PlainText, Required, IsOptionalButNotNull } from '../../../common/validators';
+import { ROLES } from '../../../common/caller';
+import type { Role } from '../../../common/caller';
 import { IsTenantGrants } from './tenant-grants.validator';
 
 // Validation runs bottom-up and stops at the first failure per field (see common/validation.ts).

@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
-import { isUuid } from '../../common/formats';
+import { isUuid } from '../../../common/formats';
 
 export const ALL_TENANTS = '*';
 export const MAX_TENANT_GRANTS = 10_000;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES } from '../../common/caller';
-import type { Role } from '../../common/caller';
+import { ROLES } from '../../../common/caller';
+import type { Role } from '../../../common/caller';
 
 export class PrincipalDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,4 +1,4 @@
-import { issuerUrlProblem } from '../config/issuer-url';
+import { issuerUrlProblem } from '../../config/issuer-url';
 import { authorizationServerMetadata, issuerFor } from './authorization-server-metadata';
 
 describe('authorization server metadata', () => {

@@ -1,6 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-import type { Role } from '../common/caller';
+import type { Role } from '../../common/caller';
 
 /** A caller of the broker: an operator's tooling (`admin`) or an internal service (`service`). */
 @Entity({ name: 'principals' })

@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { DatabaseNotifications } from '../database/database-notifications';
-import { NotifiedCache } from '../database/notified-cache';
-import type { Role } from '../common/caller';
+import { AppConfig } from '../../config/app-config';
+import { DatabaseNotifications } from '../../database/database-notifications';
+import { NotifiedCache } from '../../database/notified-cache';
+import type { Role } from '../../common/caller';
 import { Principal } from './principal.entity';
 
 /** Channel on which every replica hears that a principal changed (payload: its id). */

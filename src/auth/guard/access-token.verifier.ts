@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { isPlainText, isUuid } from '../common/formats';
-import { AppConfig } from '../config/app-config';
-import { AuthError } from './auth.errors';
-import { SigningKeys } from './signing-keys';
-import { TOKEN_SIGNING_ALGORITHM } from './token-signing-algorithm';
+import { isPlainText, isUuid } from '../../common/formats';
+import { AppConfig } from '../../config/app-config';
+import { AuthError } from '../auth.errors';
+import { SigningKeys } from '../signing-keys/signing-keys';
+import { TOKEN_SIGNING_ALGORITHM } from '../signing-keys/token-signing-algorithm';
 
 /** What a verified bearer token says about its holder. */
 export type VerifiedToken =

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../common/actor';
-import { AuditErrorCode } from '../audit/audit.errors';
-import { VaultErrorCode } from '../vault/vault.errors';
-import { ApiErrors } from '../common/api-errors';
-import { AuthErrorCode } from './auth.errors';
-import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
+import type { Actor } from '../../common/actor';
+import { AuditErrorCode } from '../../audit/audit.errors';
+import { VaultErrorCode } from '../../vault/vault.errors';
+import { ApiErrors } from '../../common/api-errors';
+import { AuthErrorCode } from '../auth.errors';
+import { ApiCallerAuth, CurrentActor, Roles } from '../../common/route-metadata';
 import { SigningKeyDto } from './dto/signing-key.dto';
 import { SigningKeys } from './signing-keys';
 

@@ -1,4 +1,4 @@
-import { OAuthError } from '../common/oauth.error';
+import { OAuthError } from '../../common/oauth.error';
 import { parseTokenRequest } from './token-request';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -1,17 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, ApiOAuthErrors } from '../common/api-errors';
-import { RequestErrorCode } from '../common/error-codes';
-import { Consumes, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../common/request-bodies';
-import { RouteOptions } from '../common/route-config';
-import { AppConfig } from '../config/app-config';
+import { ApiErrors, ApiOAuthErrors } from '../../common/api-errors';
+import { RequestErrorCode } from '../../common/error-codes';
+import { Consumes, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../../common/request-bodies';
+import { RouteOptions } from '../../common/route-config';
+import { AppConfig } from '../../config/app-config';
 import { AuthTokenService, IssuedAccessToken } from './auth-token.service';
 import { authorizationServerMetadata, issuerFor, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from './authorization-server-metadata';
-import { callerAddressOf, Public } from '../common/route-metadata';
-import { AuthorizationServerMetadataDto, JwksDto } from './dto/signing-key.dto';
+import { callerAddressOf, Public } from '../../common/route-metadata';
+import { AuthorizationServerMetadataDto, JwksDto } from '../signing-keys/dto/signing-key.dto';
 import { AccessTokenDto, TokenRequestDto } from './dto/token-request.dto';
-import { SigningKeys } from './signing-keys';
+import { SigningKeys } from '../signing-keys/signing-keys';
 import { parseTokenRequest } from './token-request';
 
 @ApiTags('auth')

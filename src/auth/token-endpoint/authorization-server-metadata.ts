@@ -1,6 +1,6 @@
-import { ValidationFailedError } from '../common/domain-error';
-import type { AuthorizationServerMetadataDto } from './dto/signing-key.dto';
-import { TOKEN_SIGNING_ALGORITHM } from './token-signing-algorithm';
+import { ValidationFailedError } from '../../common/domain-error';
+import type { AuthorizationServerMetadataDto } from '../signing-keys/dto/signing-key.dto';
+import { TOKEN_SIGNING_ALGORITHM } from '../signing-keys/token-signing-algorithm';
 
 export const TOKEN_PATH = '/v1/auth/token';
 export const JWKS_PATH = '/.well-known/jwks.json';
