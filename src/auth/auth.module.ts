@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TenantsModule } from '../tenants/tenants.module';
 import { VaultModule } from '../vault/vault.module';
 import { AccessTokenVerifier } from './guard/access-token.verifier';
 import { AuthGuard } from './guard/auth.guard';
@@ -17,7 +16,7 @@ import { signingKeyEnvelopes, SigningKeys } from './signing-keys/signing-keys';
 import { SigningKeysController } from './signing-keys/signing-keys.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Principal]), TenantsModule, VaultModule],
+  imports: [TypeOrmModule.forFeature([Principal]), VaultModule],
   controllers: [AuthTokenController, PrincipalsController, SigningKeysController],
   providers: [
     SigningKeys,

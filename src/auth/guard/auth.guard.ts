@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service';
 import { DomainError } from '../../common/domain-error';
 import { isUuid } from '../../common/formats';
-import { TenantError } from '../../tenants/tenant.errors';
+import { CallerRefusalCode } from '../../common/caller-refusals';
 import { AuthError } from '../auth.errors';
+import { TenantDirectory } from '../tenant-directory';
 import { Authenticator } from './authenticator';
 import { mayAccessTenant, type Role } from '../../common/caller';
 import { actorOf, ALLOWED_ROLES, IS_PUBLIC, TENANT_PARAM } from '../../common/route-metadata';
@@ -22,6 +23,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
     private readonly audit: AuditService,
+    private readonly tenants: TenantDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,14 +54,14 @@ export class AuthGuard implements CanActivate {
     // A malformed id is left to the route's validation (400); a well-formed one not granted is 404.
     if (isUuid(tenantId) && !mayAccessTenant(caller, tenantId)) {
       // Exactly the error of a tenant that does not exist, so other tenants' ids cannot be probed.
-      throw TenantError.notFound(tenantId.toLowerCase());
+      throw this.tenants.notFound(tenantId.toLowerCase());
     }
     return true;
   }
 
   /** Every refusal is audited before the answer goes out, but a failing audit log never changes the answer. */
   private async recordDenial(request: FastifyRequest, error: DomainError): Promise<void> {
-    const tenantParam = error instanceof TenantError ? (request.params as Record<string, string>) : undefined;
+    const tenantParam = error.code === CallerRefusalCode.TenantNotFound ? (request.params as Record<string, string>) : undefined;
     await this.audit.recordBestEffort({
       actor: actorOf(request),
       action: 'auth.denied',

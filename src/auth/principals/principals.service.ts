@@ -7,7 +7,6 @@ import { changesOf } from '../../common/changes';
 import { ValidationFailedError } from '../../common/domain-error';
 import { Page, pageByCreation, toCreationPage } from '../../common/pagination';
 import { isUniqueViolation } from '../../common/postgres-errors';
-import { TenantsService } from '../../tenants/tenants.service';
 import { AuthError, AuthErrorCode } from '../auth.errors';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret';
 import { CreatePrincipalDto } from './dto/create-principal.dto';
@@ -18,6 +17,7 @@ import { UpdatePrincipalDto } from './dto/update-principal.dto';
 import type { Role } from '../../common/caller';
 import { Principal } from './principal.entity';
 import { PRINCIPAL_CHANGED, PrincipalStates } from './principal-states';
+import { TenantDirectory } from '../tenant-directory';
 
 /** Serialises changes that could leave the broker without an enabled admin. */
 const ADMIN_CHANGE_LOCK = 0x6164_6d6e; // "admn"
@@ -31,7 +31,7 @@ const ADMIN_CHANGE_LOCK = 0x6164_6d6e; // "admn"
 export class PrincipalsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantDirectory,
     private readonly audit: AuditService,
     private readonly states: PrincipalStates,
   ) {}
