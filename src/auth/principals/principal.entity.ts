@@ -1,5 +1,4 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
 import type { Role } from '../../common/caller';
 
 /** A caller of the broker: an operator's tooling (`admin`) or an internal service (`service`). */
