@@ -11,8 +11,9 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RefresherModule } from './refresher/refresher.module';
+import { TenantDirectoryModule } from './tenants/tenant-directory.module';
 import { TenantsModule } from './tenants/tenants.module';
-import { TokensModule } from './tokens/tokens.module';
+import { TokensModule } from './myinvois-tokens/tokens.module';
 import { VaultModule } from './vault/vault.module';
 
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         VaultModule,
         TenantsModule,
+        TenantDirectoryModule,
         AuthModule,
         TokensModule,
         RefresherModule,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Cursor, DEFAULT_PAGE_SIZE, Page, PageQueryDto, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
-import { systemActor } from './actor';
+import { systemActor } from '../common/actor';
 import { AuditChain } from './audit-chain';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditService } from './audit.service';

@@ -1,4 +1,4 @@
-import type { Actor } from './actor';
+import type { Actor } from '../common/actor';
 import type { Outcome } from './audit-event.entity';
 
 /** What a module tells the audit log; AuditChain adds seq, time and hashes. */

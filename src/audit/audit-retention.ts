@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ValidationFailedError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
-import { Actor, systemActor } from './actor';
+import { Actor, systemActor } from '../common/actor';
 import { AuditChain } from './audit-chain';
 import { AuditError, AuditErrorCode } from './audit.errors';
 

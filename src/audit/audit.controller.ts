@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
+import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
 import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';
 import { AppConfig } from '../config/app-config';
-import type { Actor } from './actor';
+import type { Actor } from '../common/actor';
 import { PageQueryDto } from '../common/pagination';
 import { AuditAvailability } from './audit-availability';
 import { AuditCheckpoints } from './audit-checkpoints';

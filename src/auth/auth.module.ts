@@ -1,23 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TenantsModule } from '../tenants/tenants.module';
 import { VaultModule } from '../vault/vault.module';
-import { AccessTokenVerifier } from './access-token.verifier';
-import { AuthGuard } from './auth.guard';
-import { AuthTokenController } from './auth-token.controller';
-import { AuthTokenService } from './auth-token.service';
-import { Authenticator } from './authenticator';
-import { BootstrapAdmin } from './bootstrap-admin';
-import { Principal } from './principal.entity';
-import { PrincipalStates } from './principal-states';
-import { PrincipalsController } from './principals.controller';
-import { PrincipalsService } from './principals.service';
-import { signingKeyEnvelopes, SigningKeys } from './signing-keys';
-import { SigningKeysController } from './signing-keys.controller';
+import { AccessTokenVerifier } from './guard/access-token.verifier';
+import { AuthGuard } from './guard/auth.guard';
+import { AuthTokenController } from './token-endpoint/auth-token.controller';
+import { AuthTokenService } from './token-endpoint/auth-token.service';
+import { Authenticator } from './guard/authenticator';
+import { BootstrapAdmin } from './principals/bootstrap-admin';
+import { Principal } from './principals/principal.entity';
+import { PrincipalStates } from './principals/principal-states';
+import { PrincipalsController } from './principals/principals.controller';
+import { PrincipalsService } from './principals/principals.service';
+import { signingKeyEnvelopes, SigningKeys } from './signing-keys/signing-keys';
+import { SigningKeysController } from './signing-keys/signing-keys.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Principal]), TenantsModule, VaultModule],
+  imports: [TypeOrmModule.forFeature([Principal]), VaultModule],
   controllers: [AuthTokenController, PrincipalsController, SigningKeysController],
   providers: [
     SigningKeys,

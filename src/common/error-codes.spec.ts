@@ -2,7 +2,7 @@ import { AuditErrorCode } from '../audit/audit.errors';
 import { AuthErrorCode } from '../auth/auth.errors';
 import { MyInvoisErrorCode } from '../myinvois/myinvois.errors';
 import { TenantErrorCode } from '../tenants/tenant.errors';
-import { TokenErrorCode } from '../tokens/tokens.errors';
+import { TokenErrorCode } from '../myinvois-tokens/tokens.errors';
 import { VaultErrorCode } from '../vault/vault.errors';
 import { ValidationFailedError } from './domain-error';
 import { defineErrorCodes, RequestErrorCode, statusOfCode, STATUS_OF_KIND } from './error-codes';

@@ -258,7 +258,7 @@ export class AppEnvironment extends Pkcs11Environment implements CrossChecked {
   @ToInteger()
   CREDENTIAL_EXPIRY_WARNING_DAYS = 30;
 
-  // --- MyInvois and the tokens (src/myinvois, src/tokens) ---
+  // --- MyInvois and the tokens (src/myinvois, src/myinvois-tokens) ---
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'MYINVOIS_SANDBOX_URL must be an http(s) URL' })
   MYINVOIS_SANDBOX_URL = 'https://preprod-api.myinvois.hasil.gov.my';

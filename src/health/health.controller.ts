@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../auth/decorators';
+import { Public } from '../common/route-metadata';
 import { Readiness } from './readiness';
 import { HealthDto, HealthUnavailableDto } from './dto/health.dto';
 import { ShutdownState } from './shutdown-state';

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiCallerAuth, Roles } from '../auth/decorators';
+import { ApiCallerAuth, Roles } from '../common/route-metadata';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('metrics')

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { systemActor } from '../audit/actor';
+import { systemActor } from '../common/actor';
 import { AuditAvailability } from '../audit/audit-availability';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';

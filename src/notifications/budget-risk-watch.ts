@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { systemActor } from '../audit/actor';
+import { systemActor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 import { AppConfig } from '../config/app-config';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditCheckpoints } from '../audit/audit-checkpoints';
-import { SigningKeys } from '../auth/signing-keys';
+import { SigningKeys } from '../auth/signing-keys/signing-keys';
 
 /** The media type in a checkpoint's JWS header, so that it is never mistaken for an access token. */
 export const CHECKPOINT_JWS_TYPE = 'audit-checkpoint+jws';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { Cursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
 import { ListDeliveriesQuery, WebhookDeliveryDto } from './dto/webhook-endpoint.dto';

@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
-import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
+import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
 import { ApiErrors } from '../common/api-errors';
 import { PageQueryDto } from '../common/pagination';
 import { JsonBody, QueryParams } from '../common/request-bodies';

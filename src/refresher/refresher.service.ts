@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { LoginBudget } from '../myinvois/login-budget';
-import { forecastTokensAtRisk } from '../tokens/refresh-policy';
-import { TokenStore } from '../tokens/token-store';
-import { TokensService } from '../tokens/tokens.service';
+import { forecastTokensAtRisk } from '../myinvois-tokens/refresh-policy';
+import { TokenStore } from '../myinvois-tokens/token-store';
+import { TokensService } from '../myinvois-tokens/tokens.service';
 import { renewInTurns, RenewalWork } from './renewal-turns';
 
 const FORECAST_EVERY_MS = 15_000;

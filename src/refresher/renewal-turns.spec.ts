@@ -1,5 +1,5 @@
-import type { DueToken } from '../tokens/token-store';
-import type { RefreshResult } from '../tokens/tokens.service';
+import type { DueToken } from '../myinvois-tokens/token-store';
+import type { RefreshResult } from '../myinvois-tokens/tokens.service';
 import { renewInTurns, RenewalWork } from './renewal-turns';
 
 /** A due token of a client ID (its credential), named by its lease id. */

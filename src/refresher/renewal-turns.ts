@@ -1,5 +1,5 @@
-import type { DueToken } from '../tokens/token-store';
-import type { RefreshOutcome, RefreshResult } from '../tokens/tokens.service';
+import type { DueToken } from '../myinvois-tokens/token-store';
+import type { RefreshOutcome, RefreshResult } from '../myinvois-tokens/tokens.service';
 
 /** What a round does with each leased key: the refresher supplies it (the token service, the store, its own bookkeeping). */
 export interface RenewalWork {

@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Caller, grantedTenantIds } from '../auth/caller';
-import { ApiCallerAuth, CurrentActor, CurrentCaller, Roles, TenantScoped } from '../auth/decorators';
-import type { Actor } from '../audit/actor';
+import { type Caller, grantedTenantIds } from '../common/caller';
+import { ApiCallerAuth, CurrentActor, CurrentCaller, Roles, TenantScoped } from '../common/route-metadata';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
 import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { truncate } from '../common/formats';
 import { CredentialsService } from './credentials.service';

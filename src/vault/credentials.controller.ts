@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
-import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
+import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
 import { ApiErrors } from '../common/api-errors';
 import { JsonBody, QueryParams } from '../common/request-bodies';
 import { UuidParam } from '../common/validators';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditService } from '../audit/audit.service';
 import { changesOf } from '../common/changes';
 import { ValidationFailedError } from '../common/domain-error';

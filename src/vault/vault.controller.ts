@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../common/actor';
 import { AuditErrorCode } from '../audit/audit.errors';
-import { ApiCallerAuth, CurrentActor, Roles } from '../auth/decorators';
+import { ApiCallerAuth, CurrentActor, Roles } from '../common/route-metadata';
 import { ApiErrors } from '../common/api-errors';
 import { IntegrityReportDto, RewrapSummaryDto, VaultStatusDto } from './dto/vault-admin.dto';
 import { VaultAdminService } from './vault-admin.service';

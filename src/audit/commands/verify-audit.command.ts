@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { AuditVerifier, KeptCheckpoint } from '../audit-verifier';
-import { DATABASE_USAGE, fail, parseCommandLine, runCommand } from '../../cli';
+import { DATABASE_USAGE, fail, parseCommandLine, runCommand } from '../../commands/command-line';
 import { DATE_TIME_EXAMPLE, parseDateTime } from '../../common/date-time';
 
 const USAGE = `Usage: npm run audit:verify [-- [--from <date-time>] [--to <date-time>] | --checkpoints <file>]

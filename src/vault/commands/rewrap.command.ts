@@ -1,7 +1,7 @@
-import { systemActor } from '../../audit/actor';
+import { systemActor } from '../../common/actor';
 import { AuditModule } from '../../audit/audit.module';
-import { signingKeyEnvelopes } from '../../auth/signing-keys';
-import { DATABASE_USAGE, fail, parseCommandLine, runCommand } from '../../cli';
+import { signingKeyEnvelopes } from '../../auth/signing-keys/signing-keys';
+import { DATABASE_USAGE, fail, parseCommandLine, runCommand } from '../../commands/command-line';
 import { VaultModule } from '../vault.module';
 import { VaultAdminService } from '../vault-admin.service';
 
