@@ -8,7 +8,8 @@
  * production). BROKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the broker.
  */
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { brokerToken, createPrincipal } from '../test/support/auth';
@@ -70,7 +71,9 @@ async function startBare(kind: 'nest' | 'fastify'): Promise<{ url: string; stop:
 }
 
 async function main(): Promise<void> {
-  const world = await startWorld({ brokers: 1, brokerEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', DATABASE_POOL_SIZE: '10' } });
+  // The broker's log lines go to a file, as to a log shipper in production, not into autocannon's process.
+  const brokerLogDir = mkdtempSync(join(tmpdir(), 'bench-broker-logs-'));
+  const world = await startWorld({ brokers: 1, brokerEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', DATABASE_POOL_SIZE: '10' }, brokerLogDir });
   const bare = await startBare('nest');
   const bareFastify = await startBare('fastify');
   try {
@@ -97,6 +100,8 @@ async function main(): Promise<void> {
     const share = (floor: Figures) => (hit.requestsPerSecond / floor.requestsPerSecond).toFixed(2);
     process.stdout.write(`\nThe cache hit serves ${share(bareNest)} of the bare NestJS route and ${share(fastifyAlone)} of the bare Fastify route.\n`);
     process.stdout.write(`MyInvois logins during the run: ${logins} (1 expected: the warm-up)\n`);
+    const requestLines = world.brokers[0].logs().split('"msg":"request completed"').length - 1;
+    process.stdout.write(`The broker's "request completed" log lines: ${requestLines} (in ${brokerLogDir})\n`);
   } finally {
     bare.stop();
     bareFastify.stop();

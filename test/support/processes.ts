@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +43,7 @@ export class ServiceProcess {
     readonly name: string,
     readonly url: string,
     private readonly child: ChildProcess,
+    private readonly logFile?: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
@@ -55,12 +56,12 @@ export class ServiceProcess {
 
   /** Everything the process wrote to stdout and stderr so far. */
   logs(): string {
-    return this.output;
+    return this.logFile === undefined ? this.output : readFileSync(this.logFile, 'utf8');
   }
 
   /** Parsed JSON log lines (non-JSON lines are skipped). */
   logLines(): Array<Record<string, unknown>> {
-    return this.output
+    return this.logs()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .flatMap((line) => {
@@ -91,8 +92,8 @@ export class ServiceProcess {
   /** Output reaches us through a pipe, a little after the process wrote it. */
   async waitForLog(pattern: RegExp, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (Date.now() > deadline) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
+    while (!pattern.test(this.logs())) {
+      if (Date.now() > deadline) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.logs().slice(-3000)}`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 50));
     }
   }
@@ -104,7 +105,7 @@ export class ServiceProcess {
   async waitUntil(path: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited before it was ready:\n${this.output}`);
+      if (!this.running) throw new Error(`${this.name} exited before it was ready:\n${this.logs()}`);
       try {
         const response = await fetch(`${this.url}${path}`);
         if (response.ok) return;
@@ -113,7 +114,7 @@ export class ServiceProcess {
       }
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     }
-    throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.output}`);
+    throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.logs()}`);
   }
 }
 
@@ -124,12 +125,12 @@ export class ServiceProcess {
 export const TEST_NODE_FLAGS = ['--throw-deprecation'];
 
 /** BROKER_NODE_ARGS passes flags to the services' Node (for example `--cpu-prof` when profiling a benchmark). */
-function spawnNode(entry: string, env: Record<string, string>, extraNodeArgs: string[] = []): ChildProcess {
+function spawnNode(entry: string, env: Record<string, string>, extraNodeArgs: string[] = [], logFd?: number): ChildProcess {
   const nodeArgs = [...TEST_NODE_FLAGS, ...(process.env.BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...extraNodeArgs];
   return spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'src', entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
 }
 
@@ -140,11 +141,17 @@ export interface BrokerOptions {
   waitReady?: boolean;
   /** Flags for the broker's Node (a heap snapshot signal, say). */
   nodeArgs?: string[];
+  /**
+   * Write the broker's output to this file instead of a pipe read by this process: a benchmark's
+   * load generator then does not also read thousands of log lines a second.
+   */
+  logFile?: string;
 }
 
 /** Starts the broker on a free port against the given database. */
 export async function startBroker(options: BrokerOptions): Promise<ServiceProcess> {
   const port = await freePort();
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
   const child = spawnNode(
     'main.js',
     {
@@ -163,8 +170,10 @@ export async function startBroker(options: BrokerOptions): Promise<ServiceProces
       ...options.env,
     },
     options.nodeArgs,
+    logFd,
   );
-  const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child);
+  if (logFd !== undefined) closeSync(logFd);
+  const broker = new ServiceProcess('broker', `http://127.0.0.1:${port}`, child, options.logFile);
   if (options.waitReady !== false) await broker.waitUntil('/health/ready');
   return broker;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { adminClient } from './auth';
 import { makeCredential } from './credentials';
 import { createTestDatabase, TestDatabase } from './database';
@@ -18,15 +19,26 @@ export interface World {
 }
 
 export async function startWorld(
-  options: { brokers?: number; brokerEnv?: Record<string, string>; simulatorEnv?: Record<string, string> } = {},
+  options: {
+    brokers?: number;
+    brokerEnv?: Record<string, string>;
+    simulatorEnv?: Record<string, string>;
+    /** A folder for the brokers' output, one file each (broker-1.log, ...), instead of pipes read by this process. */
+    brokerLogDir?: string;
+  } = {},
 ): Promise<World> {
   const database = await createTestDatabase();
   const simulatorProcess = await startSimulator(options.simulatorEnv);
   const env = { MYINVOIS_SANDBOX_URL: simulatorProcess.url, MYINVOIS_PRODUCTION_URL: simulatorProcess.url, ...options.brokerEnv };
   const brokers: ServiceProcess[] = [];
   // One first, so that migrations are not raced by every test's brokers at once.
-  brokers.push(await startBroker({ databaseUrl: database.url, env }));
-  brokers.push(...(await Promise.all(Array.from({ length: (options.brokers ?? 1) - 1 }, () => startBroker({ databaseUrl: database.url, env })))));
+  const logFile = (n: number) => (options.brokerLogDir === undefined ? undefined : join(options.brokerLogDir, `broker-${n}.log`));
+  brokers.push(await startBroker({ databaseUrl: database.url, env, logFile: logFile(1) }));
+  brokers.push(
+    ...(await Promise.all(
+      Array.from({ length: (options.brokers ?? 1) - 1 }, (_, i) => startBroker({ databaseUrl: database.url, env, logFile: logFile(i + 2) })),
+    )),
+  );
   const admins = await Promise.all(brokers.map((broker) => adminClient(broker)));
   return {
     database,
