@@ -8,7 +8,7 @@
  * production). BROKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the broker.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -101,11 +101,12 @@ async function main(): Promise<void> {
     process.stdout.write(`\nThe cache hit serves ${share(bareNest)} of the bare NestJS route and ${share(fastifyAlone)} of the bare Fastify route.\n`);
     process.stdout.write(`MyInvois logins during the run: ${logins} (1 expected: the warm-up)\n`);
     const requestLines = world.brokers[0].logs().split('"msg":"request completed"').length - 1;
-    process.stdout.write(`The broker's "request completed" log lines: ${requestLines} (in ${brokerLogDir})\n`);
+    process.stdout.write(`The broker's "request completed" log lines: ${requestLines}\n`);
   } finally {
     bare.stop();
     bareFastify.stop();
     await world.stop();
+    rmSync(brokerLogDir, { recursive: true, force: true });
   }
 }
 

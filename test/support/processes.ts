@@ -89,7 +89,7 @@ export class ServiceProcess {
     await this.exited;
   }
 
-  /** Output reaches us through a pipe, a little after the process wrote it. */
+  /** Output reaches us through a pipe or its log file, a little after the process wrote it. */
   async waitForLog(pattern: RegExp, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.logs())) {
